@@ -1,0 +1,2 @@
+//! The `qsal` command.
+fn main() {}

@@ -1,0 +1,138 @@
+//! Names of the sections and keys the driver gives a meaning to, and how instance keys are built.
+
+use core::fmt::Write as _;
+
+use crate::diag::KeyName;
+
+/// `[GENERAL]`: device-wide settings.
+pub const GENERAL: &str = "GENERAL";
+/// `[KERNEL]`: instances for in-kernel users.
+pub const KERNEL: &str = "KERNEL";
+/// `[KERNEL_QAT]`: instances for the kernel-space service layer (QAT 1.7).
+pub const KERNEL_QAT: &str = "KERNEL_QAT";
+/// `[SIOV]`: Scalable IOV settings (QAT 2.0).
+pub const SIOV: &str = "SIOV";
+/// `[INLINE]`: c4xxx inline IPsec settings.
+pub const INLINE: &str = "INLINE";
+/// `[DEBUG]`: debug settings of debug builds.
+pub const DEBUG: &str = "DEBUG";
+
+/// `ConfigVersion` in `[GENERAL]`.
+pub const CONFIG_VERSION: &str = "ConfigVersion";
+/// `ServicesEnabled` in `[GENERAL]`.
+pub const SERVICES_ENABLED: &str = "ServicesEnabled";
+/// `ServicesProfile` in `[GENERAL]`.
+pub const SERVICES_PROFILE: &str = "ServicesProfile";
+/// `FirstUserBundle`, added to `[GENERAL]` by expansion.
+pub const FIRST_USER_BUNDLE: &str = "FirstUserBundle";
+/// Default asymmetric ring depth in `[GENERAL]`.
+pub const CY_NUM_CONCURRENT_ASYM: &str = "CyNumConcurrentAsymRequests";
+/// Default symmetric ring depth in `[GENERAL]`.
+pub const CY_NUM_CONCURRENT_SYM: &str = "CyNumConcurrentSymRequests";
+/// Default compression ring depth in `[GENERAL]`.
+pub const DC_NUM_CONCURRENT: &str = "DcNumConcurrentRequests";
+/// `NumProcesses` of a user section.
+pub const NUM_PROCESSES: &str = "NumProcesses";
+/// `LimitDevAccess` of a user section.
+pub const LIMIT_DEV_ACCESS: &str = "LimitDevAccess";
+/// Substring that marks keys regenerated per process.
+pub const CORE_AFFINITY: &str = "CoreAffinity";
+
+/// Default asymmetric requests in flight per ring (`ADF_CFG_DEF_CY_RING_ASYM_SIZE`).
+pub const DEFAULT_ASYM_REQUESTS: u32 = 64;
+/// Default symmetric requests in flight per ring (`ADF_CFG_DEF_CY_RING_SYM_SIZE`).
+pub const DEFAULT_SYM_REQUESTS: u32 = 512;
+/// Default compression requests in flight per ring (`ADF_CFG_DEF_DC_RING_SIZE`).
+pub const DEFAULT_DC_REQUESTS: u32 = 512;
+
+/// What a section is for, decided by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    /// `[GENERAL]`.
+    General,
+    /// `[KERNEL]` or `[KERNEL_QAT]`: instances created directly, no expansion.
+    Kernel,
+    /// `[SIOV]`, `[INLINE]`, `[DEBUG]`: settings the driver handles itself.
+    Special,
+    /// Anything else: a user process section, expanded per process.
+    User,
+}
+
+impl SectionKind {
+    /// Classifies a section by its (compacted) name.
+    pub fn of(name: &str) -> Self {
+        match name {
+            GENERAL => Self::General,
+            KERNEL | KERNEL_QAT => Self::Kernel,
+            SIOV | INLINE | DEBUG => Self::Special,
+            _ => Self::User,
+        }
+    }
+}
+
+/// The two instance families of a section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// `Cy<i>…` crypto instances.
+    Cy,
+    /// `Dc<i>…` compression instances.
+    Dc,
+}
+
+impl Family {
+    /// Both families, in the order the driver processes them within a service pass.
+    pub const ALL: [Self; 2] = [Self::Cy, Self::Dc];
+
+    /// Key prefix (`Cy`, `Dc`).
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Self::Cy => "Cy",
+            Self::Dc => "Dc",
+        }
+    }
+
+    /// The key that holds the instance count.
+    pub const fn count_key(self) -> &'static str {
+        match self {
+            Self::Cy => "NumberCyInstances",
+            Self::Dc => "NumberDcInstances",
+        }
+    }
+
+    /// Human name of the service.
+    pub const fn service_name(self) -> &'static str {
+        match self {
+            Self::Cy => "crypto",
+            Self::Dc => "compression",
+        }
+    }
+}
+
+/// Builds `<Cy|Dc><index><suffix>`, e.g. `Cy3CoreAffinity`.
+pub fn instance_key(family: Family, index: u32, suffix: &str) -> KeyName {
+    let mut key = KeyName::new();
+    // Capacity 40 holds "Cy" + 10 digits + the longest suffix the crate uses (25 bytes).
+    let _ = write!(key, "{}{}{}", family.prefix(), index, suffix);
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_keys() {
+        assert_eq!(SectionKind::of("GENERAL"), SectionKind::General);
+        assert_eq!(SectionKind::of("KERNEL_QAT"), SectionKind::Kernel);
+        assert_eq!(SectionKind::of("SIOV"), SectionKind::Special);
+        assert_eq!(SectionKind::of("general"), SectionKind::User);
+        assert_eq!(
+            instance_key(Family::Dc, 12, "CoreAffinity").as_str(),
+            "Dc12CoreAffinity"
+        );
+        assert_eq!(
+            instance_key(Family::Cy, u32::MAX, "NumConcurrentAsymRequests").len(),
+            37
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! The parsed form of a configuration file: fixed-capacity tables of sections and keys.
+//!
+//! Sections keep file order; the keys of a section form a chain through the key table, so a section
+//! re-opened later in the file simply continues its chain. Every name, key and value is a [`Text`]
+//! borrowed from the input.
+
+use super::keys::SectionKind;
+use super::text::{Text, hash_compact};
+use crate::diag::{DiagnosticSink, Span};
+use crate::limits::{DEFAULT_ENTRIES, DEFAULT_SECTIONS};
+
+/// Index value meaning "no entry".
+pub(crate) const NONE: u16 = u16::MAX;
+
+/// One `key = value` line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry<'a> {
+    /// The key.
+    pub key: Text<'a>,
+    /// The value (one pair of surrounding quotes removed).
+    pub value: Text<'a>,
+    /// Where the key is.
+    pub key_span: Span,
+    /// Where the value is.
+    pub value_span: Span,
+    pub(crate) hash: u32,
+    pub(crate) next: u16,
+}
+
+/// One section header and the chain of its keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Section<'a> {
+    /// The section name.
+    pub name: Text<'a>,
+    /// Where the name is in its (first) header.
+    pub span: Span,
+    pub(crate) first: u16,
+    pub(crate) last: u16,
+    pub(crate) len: u16,
+}
+
+/// A parsed configuration file.
+///
+/// `SECTIONS` and `KEYS` are the capacities of the tables (both below 65535); content beyond them is
+/// reported as a diagnostic and left out.
+#[derive(Clone, Debug)]
+pub struct Config<'a, const SECTIONS: usize = DEFAULT_SECTIONS, const KEYS: usize = DEFAULT_ENTRIES>
+{
+    pub(crate) input: &'a [u8],
+    pub(crate) sections: heapless::Vec<Section<'a>, SECTIONS>,
+    pub(crate) entries: heapless::Vec<Entry<'a>, KEYS>,
+}
+
+impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
+    /// Parses `input`, reporting every finding to `sink`.
+    ///
+    /// Parsing never fails: lines that cannot be read are reported and skipped, so the caller gets
+    /// both the diagnostics and everything that could be understood.
+    pub fn parse(input: &'a [u8], sink: &mut impl DiagnosticSink<'a>) -> Self {
+        const {
+            assert!(SECTIONS < NONE as usize && KEYS < NONE as usize);
+        }
+        let mut config = Self {
+            input,
+            sections: heapless::Vec::new(),
+            entries: heapless::Vec::new(),
+        };
+        super::parse::Parser::new(&mut config, sink).run();
+        config
+    }
+
+    /// The bytes the configuration was parsed from.
+    pub fn input(&self) -> &'a [u8] {
+        self.input
+    }
+
+    /// The sections, in the order their first header appears.
+    pub fn sections(&self) -> impl Iterator<Item = SectionRef<'_, 'a>> + '_ {
+        self.sections.iter().map(|section| SectionRef {
+            section,
+            entries: &self.entries,
+        })
+    }
+
+    /// The section named `name`, if present.
+    pub fn section(&self, name: &str) -> Option<SectionRef<'_, 'a>> {
+        self.sections().find(|s| s.section.name.eq_str(name))
+    }
+
+    /// Number of sections.
+    pub fn section_count(&self) -> usize {
+        self.sections.len()
+    }
+
+    /// Number of keys in all sections.
+    pub fn key_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn find_section(&self, name: &str) -> Option<u16> {
+        self.sections
+            .iter()
+            .position(|s| s.name.eq_str(name))
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    pub(crate) fn find_key(&self, section: u16, key: &str, hash: u32) -> Option<&Entry<'a>> {
+        let section = self.sections.get(usize::from(section))?;
+        chain(&self.entries, section.first).find(|e| e.hash == hash && e.key.eq_str(key))
+    }
+}
+
+/// A view of one section.
+#[derive(Clone, Copy, Debug)]
+pub struct SectionRef<'c, 'a> {
+    section: &'c Section<'a>,
+    entries: &'c [Entry<'a>],
+}
+
+impl<'c, 'a> SectionRef<'c, 'a> {
+    /// The section name.
+    pub fn name(&self) -> Text<'a> {
+        self.section.name
+    }
+
+    /// Where the name is in the first header of the section.
+    pub fn span(&self) -> Span {
+        self.section.span
+    }
+
+    /// What the section is for.
+    pub fn kind(&self) -> SectionKind {
+        SectionKind::of(&self.section.name.compact())
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        usize::from(self.section.len)
+    }
+
+    /// Whether the section has no keys.
+    pub fn is_empty(&self) -> bool {
+        self.section.len == 0
+    }
+
+    /// The keys in file order.
+    pub fn entries(&self) -> impl Iterator<Item = &'c Entry<'a>> + 'c {
+        chain(self.entries, self.section.first)
+    }
+
+    /// The entry for `key`, if present (the first occurrence wins).
+    pub fn get(&self, key: &str) -> Option<&'c Entry<'a>> {
+        let hash = hash_compact(key);
+        self.entries().find(|e| e.hash == hash && e.key.eq_str(key))
+    }
+
+    /// The value of `key`, if present.
+    pub fn value(&self, key: &str) -> Option<Text<'a>> {
+        self.get(key).map(|e| e.value)
+    }
+}
+
+fn chain<'c, 'a>(entries: &'c [Entry<'a>], first: u16) -> impl Iterator<Item = &'c Entry<'a>> + 'c {
+    let mut next = first;
+    core::iter::from_fn(move || {
+        let entry = entries.get(usize::from(next))?;
+        next = entry.next;
+        Some(entry)
+    })
+}

@@ -1,0 +1,346 @@
+//! The words of every diagnostic: a message that names the cause and a help line that names the fix.
+
+use core::fmt;
+
+use super::DiagKind;
+use crate::config::keys;
+use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_INSTANCES, MAX_STR_LEN};
+use crate::profile::DeviceType;
+use crate::value::{NumberError, Services, ServicesProfile};
+
+/// Displays the message of a [`DiagKind`].
+pub(super) struct Message<'d, 'a>(pub &'d DiagKind<'a>);
+
+/// Displays the help line of a [`DiagKind`].
+pub(super) struct Help<'d, 'a>(pub &'d DiagKind<'a>);
+
+/// Lists the `ServicesEnabled` values a device (or any device) accepts.
+struct ValidServices(Option<DeviceType>, ServicesProfile);
+
+impl fmt::Display for ValidServices {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for services in Services::ALL {
+            let ok = match self.0 {
+                Some(device) => device.profile().accepts(services, self.1),
+                None => true,
+            };
+            if ok {
+                if !first {
+                    f.write_str(", ")?;
+                }
+                first = false;
+                f.write_str(services.as_str())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// "for c6xx" or "for this device" when the type is unknown.
+struct ForDevice(Option<DeviceType>);
+
+impl fmt::Display for ForDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(device) => write!(f, "a {device}"),
+            None => f.write_str("any supported device"),
+        }
+    }
+}
+
+impl fmt::Display for Message<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use DiagKind as K;
+        match self.0 {
+            K::KeyOutsideSection { key } => {
+                write!(f, "key `{key}` appears before any section header")
+            }
+            K::UnclosedHeader => f.write_str("section header is missing its closing `]`"),
+            K::EmptySectionName => f.write_str("section header `[]` has no name"),
+            K::TextAfterHeader { section, extra } => write!(
+                f,
+                "text after the header of section [{section}] is ignored: `{extra}`"
+            ),
+            K::MissingEquals { text } => write!(f, "line `{text}` has no `=`"),
+            K::EmptyKey => f.write_str("`=` has no key before it"),
+            K::EmptyValue { key } => write!(f, "key `{key}` has no value"),
+            K::InnerWhitespace { part, text } => write!(
+                f,
+                "whitespace inside the {part} `{}` is removed: it is read as `{text}`",
+                text.raw()
+            ),
+            K::DuplicateKey {
+                key,
+                section,
+                first_line,
+            } => write!(
+                f,
+                "key `{key}` is repeated in section [{section}]; the value on line {first_line} is used and this one is ignored"
+            ),
+            K::TooLong { part, len } => write!(
+                f,
+                "{part} is {len} bytes long; the limit is {} bytes",
+                MAX_STR_LEN.saturating_sub(1)
+            ),
+            K::BareCarriageReturn => {
+                f.write_str("carriage return without a following newline (old Mac line endings?)")
+            }
+            K::TooManySections { capacity } => write!(
+                f,
+                "more than {capacity} sections; later sections are not read"
+            ),
+            K::TooManyKeys { capacity } => {
+                write!(f, "more than {capacity} keys; later keys are not read")
+            }
+            K::InputTooLarge { len } => {
+                write!(f, "file is {len} bytes; files up to 4 GiB are supported")
+            }
+            K::SectionReopened {
+                section,
+                first_line,
+            } => write!(
+                f,
+                "section [{section}] is opened again; its keys are merged into the [{section}] of line {first_line}"
+            ),
+            K::ControlCharacter { part, byte } => {
+                write!(f, "{part} contains the control byte 0x{byte:02x}")
+            }
+            K::InvalidUtf8 { part } => write!(f, "{part} is not valid UTF-8"),
+            K::MissingGeneral => f.write_str("the file has no [GENERAL] section"),
+            K::MissingConfigVersion => f.write_str("[GENERAL] has no ConfigVersion"),
+            K::UnsupportedConfigVersion { value } => write!(
+                f,
+                "ConfigVersion is `{value}`, but only version 2 is supported"
+            ),
+            K::MissingServicesEnabled { .. } => f.write_str("[GENERAL] has no ServicesEnabled"),
+            K::InvalidServicesEnabled { value, device } => write!(
+                f,
+                "ServicesEnabled `{value}` is not a service combination {} accepts",
+                ForDevice(*device)
+            ),
+            K::ServicesNotSupported {
+                services,
+                device,
+                profile,
+            } => match device {
+                Some(device) if !device.profile().has_services_profiles() => write!(
+                    f,
+                    "ServicesEnabled `{}` is not supported by a {device}",
+                    services.as_str()
+                ),
+                _ => write!(
+                    f,
+                    "ServicesEnabled `{}` is not allowed by ServicesProfile {}",
+                    services.as_str(),
+                    profile.as_str()
+                ),
+            },
+            K::InvalidServicesProfile { value } => {
+                write!(
+                    f,
+                    "ServicesProfile `{value}` is not a known firmware profile"
+                )
+            }
+            K::InvalidConcurrentRequests { key, value } => write!(
+                f,
+                "{key} = {value} is not a power of two between 64 and 65536"
+            ),
+            K::NotDecimal { key, value, error } => {
+                write!(f, "{key} = `{value}` is not accepted: {error}")
+            }
+            K::MissingInstanceCount { section, family } => write!(
+                f,
+                "section [{section}] has no {} although ServicesEnabled enables {}",
+                family.count_key(),
+                family.service_name()
+            ),
+            K::InstancesWithoutService {
+                key,
+                count,
+                services,
+            } => write!(
+                f,
+                "{key} = {count}, but ServicesEnabled = {} does not enable the service these instances need",
+                services.as_str()
+            ),
+            K::TooManyInstances { key, count } => write!(
+                f,
+                "{key} = {count} is more than the {MAX_INSTANCES} instances a process can have"
+            ),
+            K::MissingInstanceKey {
+                section,
+                key,
+                count_key,
+                count,
+            } => write!(
+                f,
+                "section [{section}] declares {count_key} = {count} but has no {key}"
+            ),
+            K::InvalidPollingMode { key, value, kernel } => {
+                if *kernel {
+                    write!(
+                        f,
+                        "{key} = {value}: a kernel instance uses interrupts (0) or polling (1)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{key} = {value}: a user-space instance must be polled (1) or event-driven (2)"
+                    )
+                }
+            }
+            K::InvalidCoreAffinity { key, value, error } => {
+                write!(f, "{key} = `{value}` is not a core list: {error}")
+            }
+            K::MissingNumProcesses { section } => write!(
+                f,
+                "section [{section}] has no NumProcesses, so no process can start with it"
+            ),
+            K::DerivedNameTooLong { example, .. } => write!(
+                f,
+                "derived section name `{example}` is {} bytes; QAT's user-space library accepts at most {MAX_DERIVED_NAME_LEN}",
+                example.len()
+            ),
+            K::UnsafeSectionName { section } => {
+                write!(f, "section name [{section}] cannot be used as a slot name")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Help<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use DiagKind as K;
+        match self.0 {
+            K::KeyOutsideSection { .. } => f.write_str(
+                "add a section header such as `[GENERAL]` above this line (adf_ctl crashes on such a line)",
+            ),
+            K::UnclosedHeader => f.write_str(
+                "write the header as `[Name]`; adf_ctl would silently add the keys below it to the previous section",
+            ),
+            K::EmptySectionName => f.write_str("give the section a name, for example `[SSL]`"),
+            K::TextAfterHeader { .. } => {
+                f.write_str("put each `Key = Value` on its own line below the header")
+            }
+            K::MissingEquals { text } => write!(
+                f,
+                "write `Key = Value` or comment the line out with `#`; adf_ctl would read it as the key `{text}` with the value `{text}`"
+            ),
+            K::EmptyKey => f.write_str("write the key name before `=`"),
+            K::EmptyValue { .. } => {
+                f.write_str("give the key a value or delete the line; adf_ctl skips it with only a warning")
+            }
+            K::InnerWhitespace { .. } => f.write_str(
+                "remove the whitespace so the file shows what is used: QAT deletes every space and tab inside names, keys and values",
+            ),
+            K::DuplicateKey { .. } => f.write_str("delete the line that is not meant to apply"),
+            K::TooLong { .. } => f.write_str(
+                "shorten it: QAT refuses names, keys and values of 128 bytes or more and the whole device fails to load",
+            ),
+            K::BareCarriageReturn => f.write_str(
+                "convert the line endings to `\\n` (for example `tr '\\r' '\\n'`); QAT splits lines only at `\\n`, so it would read this as one line",
+            ),
+            K::TooManySections { .. } | K::TooManyKeys { .. } => f.write_str(
+                "split the configuration, or parse it with a larger capacity (`Config<'_, SECTIONS, KEYS>`)",
+            ),
+            K::InputTooLarge { .. } => f.write_str("this is not a QAT configuration file"),
+            K::SectionReopened { .. } => {
+                f.write_str("keep all keys of a section under one header")
+            }
+            K::ControlCharacter { .. } => f.write_str(
+                "remove it: C strings end at a NUL byte and other control bytes are invisible in editors",
+            ),
+            K::InvalidUtf8 { .. } => f.write_str("use plain ASCII in names, keys and values"),
+            K::MissingGeneral => f.write_str(
+                "add `[GENERAL]` with `ServicesEnabled` and `ConfigVersion = 2`; without it the device is not configured",
+            ),
+            K::MissingConfigVersion => f.write_str("add `ConfigVersion = 2` to [GENERAL]"),
+            K::UnsupportedConfigVersion { .. } => f.write_str(
+                "set `ConfigVersion = 2` and make sure the file follows the version-2 format",
+            ),
+            K::MissingServicesEnabled { device } => write!(
+                f,
+                "add `ServicesEnabled = <services>` to [GENERAL]; {} accepts {}",
+                ForDevice(*device),
+                ValidServices(*device, ServicesProfile::Default)
+            ),
+            K::InvalidServicesEnabled { device, .. } => write!(
+                f,
+                "use one of: {} (exact spelling, lower case, `;` between services)",
+                ValidServices(*device, ServicesProfile::Default)
+            ),
+            K::ServicesNotSupported {
+                device, profile, ..
+            } => write!(f, "use one of: {}", ValidServices(*device, *profile)),
+            K::InvalidServicesProfile { .. } => {
+                f.write_str("use DEFAULT, CRYPTO, COMPRESSION or CUSTOM1, or remove the key")
+            }
+            K::InvalidConcurrentRequests { .. } => f.write_str(
+                "use a power of two such as 64, 512 or 1024; the service layer rejects other values when a process starts",
+            ),
+            K::NotDecimal { key, value, error } => {
+                if key.eq_str(keys::LIMIT_DEV_ACCESS) {
+                    if *error == NumberError::Hexadecimal {
+                        f.write_str(
+                            "write 0 or 1 in decimal: the driver reads hexadecimal as true when it names the derived sections but as 0 when it searches them, so no process could start",
+                        )
+                    } else {
+                        f.write_str("write 0 (processes use every device) or 1 (each process is confined to one device)")
+                    }
+                } else if key.eq_str(keys::NUM_PROCESSES) {
+                    write!(
+                        f,
+                        "write the number of processes in decimal; the driver reads `{value}` as 0, so no process could start"
+                    )
+                } else {
+                    f.write_str("write a plain decimal number")
+                }
+            }
+            K::MissingInstanceCount { family, .. } => write!(
+                f,
+                "add `{} = <n>` (0 when this section needs no {} instances); the driver refuses to load the device otherwise",
+                family.count_key(),
+                family.service_name()
+            ),
+            K::InstancesWithoutService { key, .. } => write!(
+                f,
+                "set {key} = 0, or enable the service in ServicesEnabled of [GENERAL]"
+            ),
+            K::TooManyInstances { key, .. } => {
+                write!(f, "set {key} to at most {MAX_INSTANCES}")
+            }
+            K::MissingInstanceKey { key, count_key, .. } => write!(
+                f,
+                "add `{key} = ...` or lower {count_key}; every instance needs a Name, IsPolled and CoreAffinity"
+            ),
+            K::InvalidPollingMode { key, kernel, .. } => {
+                if *kernel {
+                    write!(f, "set {key} = 0 for interrupts or 1 for polling")
+                } else {
+                    write!(
+                        f,
+                        "set {key} = 1 for polling or 2 for epoll; interrupt mode (0) exists only in [KERNEL]"
+                    )
+                }
+            }
+            K::InvalidCoreAffinity { .. } => f.write_str(
+                "write one core (`3`), a range (`0-7`) or a comma list (`0,2,4-7`)",
+            ),
+            K::MissingNumProcesses { .. } => f.write_str(
+                "add `NumProcesses = <n>`: how many processes may use this section at the same time",
+            ),
+            K::DerivedNameTooLong { section, example } => {
+                let suffix = example.len().saturating_sub(section.len());
+                write!(
+                    f,
+                    "shorten [{section}] to at most {} bytes or lower NumProcesses; otherwise every start fails after the slot is granted",
+                    MAX_DERIVED_NAME_LEN.saturating_sub(suffix)
+                )
+            }
+            K::UnsafeSectionName { .. } => f.write_str(
+                "use only letters, digits, `_`, `.` and `-` (not starting with `.`)",
+            ),
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Section names as slot names: the derived-name format and what a safe name is.
+//!
+//! A user section `S` with `NumProcesses = N` becomes `S_INT_0 … S_INT_{N-1}`, or
+//! `S_DEV<d>_INT_0 …` when `LimitDevAccess` is set, `d` being the device's global accel id
+//! (`ADF_USER_SECTION_NAME_FORMAT`, `ADF_LIMITED_USER_SECTION_NAME_FORMAT`). Because qsal uses these
+//! names as lease file names, a name is only accepted when it cannot be read as a path.
+
+use core::fmt::{self, Write as _};
+
+use crate::diag::NameBuf;
+use crate::limits::MAX_STR_LEN;
+
+/// Builds the derived section name of process `index` of section `base`.
+pub fn derived_name(base: &str, limit_dev_access: bool, accel_id: u32, index: u32) -> NameBuf {
+    let mut name = NameBuf::new();
+    // 127 (base) + 29 (the longest suffix) fits in 160.
+    let _ = if limit_dev_access {
+        write!(name, "{base}_DEV{accel_id}_INT_{index}")
+    } else {
+        write!(name, "{base}_INT_{index}")
+    };
+    name
+}
+
+/// Why a name cannot be used as a section or slot name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameError {
+    /// The name is empty.
+    Empty,
+    /// The name is 128 bytes or longer.
+    TooLong {
+        /// Its length.
+        len: usize,
+    },
+    /// The name starts with `.`.
+    LeadingDot,
+    /// The name contains a byte outside `[A-Za-z0-9_.-]`.
+    UnsafeByte {
+        /// The byte.
+        byte: u8,
+        /// Its position.
+        position: usize,
+    },
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("the name is empty"),
+            Self::TooLong { len } => write!(
+                f,
+                "the name is {len} bytes long, more than the {} QAT allows",
+                MAX_STR_LEN.saturating_sub(1)
+            ),
+            Self::LeadingDot => f.write_str("the name starts with `.`"),
+            Self::UnsafeByte { byte, position } => {
+                if byte.is_ascii_graphic() {
+                    write!(
+                        f,
+                        "the name contains `{}` at byte {position}",
+                        char::from(*byte)
+                    )
+                } else {
+                    write!(
+                        f,
+                        "the name contains the byte 0x{byte:02x} at byte {position}"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// Checks that `name` is 1..=127 bytes of `[A-Za-z0-9_.-]` not starting with `.`.
+pub fn check_name(name: &[u8]) -> Result<&str, NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name.len() >= MAX_STR_LEN {
+        return Err(NameError::TooLong { len: name.len() });
+    }
+    if name.first() == Some(&b'.') {
+        return Err(NameError::LeadingDot);
+    }
+    if let Some(position) = name
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+    {
+        let byte = name.get(position).copied().unwrap_or(0);
+        return Err(NameError::UnsafeByte { byte, position });
+    }
+    core::str::from_utf8(name).map_err(|_| NameError::UnsafeByte {
+        byte: 0,
+        position: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_names_follow_the_driver_format() {
+        assert_eq!(derived_name("SSL", false, 3, 7).as_str(), "SSL_INT_7");
+        assert_eq!(derived_name("SSL", true, 3, 7).as_str(), "SSL_DEV3_INT_7");
+        let long = "A".repeat(127);
+        assert_eq!(
+            derived_name(&long, true, u32::MAX, u32::MAX).len(),
+            127 + "_DEV4294967295_INT_4294967295".len()
+        );
+    }
+
+    #[test]
+    fn safe_names() {
+        assert_eq!(check_name(b"SSL_INT_0"), Ok("SSL_INT_0"));
+        assert_eq!(check_name(b"a.b-c"), Ok("a.b-c"));
+        assert_eq!(check_name(b""), Err(NameError::Empty));
+        assert_eq!(check_name(b".hidden"), Err(NameError::LeadingDot));
+        assert_eq!(check_name(b"../etc"), Err(NameError::LeadingDot));
+        assert_eq!(
+            check_name(b"a/b"),
+            Err(NameError::UnsafeByte {
+                byte: b'/',
+                position: 1
+            })
+        );
+        assert_eq!(
+            check_name(b"My SSL"),
+            Err(NameError::UnsafeByte {
+                byte: b' ',
+                position: 2
+            })
+        );
+        assert_eq!(
+            check_name(&[b'a'; 128]),
+            Err(NameError::TooLong { len: 128 })
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! Hardware facts of every supported QAT device type.
+//!
+//! Numbers come from the per-device `hw_data` of Intel's drivers (`reference/qat-semantics.md` §2.3):
+//! how many ring banks ("bundles") a device has, how many rings each bank holds, the distance between a
+//! request ring and its response ring, and which `ServicesEnabled` values its firmware accepts. The
+//! PCI device ids are those the drivers bind to (vendor `0x8086`).
+
+use core::fmt;
+
+use crate::value::{Services, ServicesProfile};
+
+/// A hardware generation, which decides the ring layout inside a bank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generation {
+    /// QAT 1.7 gen2 family (dh895xcc, c6xx, c3xxx, d15xx, 200xx): 16 rings per bank, gap 8.
+    Gen2,
+    /// QAT 1.7 gen3 (c4xxx): 8 rings per bank, gap 4.
+    Gen3,
+    /// QAT 2.0 (4xxx family): 2 rings per bank, gap 1, one service per bank.
+    Gen4,
+}
+
+/// A supported device type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeviceType {
+    /// DH895xCC physical function.
+    Dh895xcc,
+    /// DH895xCC virtual function.
+    Dh895xccVf,
+    /// C62x (driver name `c6xx`) physical function.
+    C6xx,
+    /// C62x virtual function.
+    C6xxVf,
+    /// C3xxx physical function.
+    C3xxx,
+    /// C3xxx virtual function.
+    C3xxxVf,
+    /// D15xx physical function.
+    D15xx,
+    /// D15xx virtual function.
+    D15xxVf,
+    /// 200xx physical function.
+    Qat200xx,
+    /// 200xx virtual function.
+    Qat200xxVf,
+    /// C4xxx physical function.
+    C4xxx,
+    /// C4xxx virtual function.
+    C4xxxVf,
+    /// 4xxx (QAT 2.0) physical function.
+    Qat4xxx,
+    /// 4xxx virtual function.
+    Qat4xxxVf,
+    /// 401xx physical function.
+    Qat401xx,
+    /// 401xx virtual function.
+    Qat401xxVf,
+    /// 402xx physical function.
+    Qat402xx,
+    /// 402xx virtual function.
+    Qat402xxVf,
+}
+
+/// The hardware profile of one device type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceProfile {
+    /// The device type this profile describes.
+    pub device_type: DeviceType,
+    /// The driver's name for the type, as used in `/etc/<name>_dev<N>.conf`.
+    pub name: &'static str,
+    /// Ring layout generation.
+    pub generation: Generation,
+    /// Whether this is a virtual function.
+    pub is_vf: bool,
+    /// Number of ring banks.
+    pub banks: u16,
+    /// Rings per bank (requests in the lower half, responses in the upper half).
+    pub rings_per_bank: u8,
+    /// PCI device id (vendor 0x8086).
+    pub pci_device_id: u16,
+}
+
+impl DeviceType {
+    /// Every supported type, physical functions first.
+    pub const ALL: [Self; 18] = [
+        Self::Dh895xcc,
+        Self::C6xx,
+        Self::C3xxx,
+        Self::D15xx,
+        Self::Qat200xx,
+        Self::C4xxx,
+        Self::Qat4xxx,
+        Self::Qat401xx,
+        Self::Qat402xx,
+        Self::Dh895xccVf,
+        Self::C6xxVf,
+        Self::C3xxxVf,
+        Self::D15xxVf,
+        Self::Qat200xxVf,
+        Self::C4xxxVf,
+        Self::Qat4xxxVf,
+        Self::Qat401xxVf,
+        Self::Qat402xxVf,
+    ];
+
+    /// Looks a type up by the driver's name (`c6xx`, `c62x`, `4xxxvf`, ...).
+    pub fn from_name(name: &str) -> Option<Self> {
+        if name == "c62x" {
+            return Some(Self::C6xx);
+        }
+        if name == "c62xvf" {
+            return Some(Self::C6xxVf);
+        }
+        Self::ALL.into_iter().find(|t| t.profile().name == name)
+    }
+
+    /// Looks a type up by PCI device id.
+    pub fn from_pci_device_id(id: u16) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.profile().pci_device_id == id)
+    }
+
+    /// The driver's name for this type.
+    pub const fn name(self) -> &'static str {
+        self.profile().name
+    }
+
+    /// The hardware profile.
+    pub const fn profile(self) -> DeviceProfile {
+        use Generation::{Gen2, Gen3, Gen4};
+        let (name, generation, is_vf, banks, pci_device_id) = match self {
+            Self::Dh895xcc => ("dh895xcc", Gen2, false, 32, 0x0435),
+            Self::Dh895xccVf => ("dh895xccvf", Gen2, true, 1, 0x0443),
+            Self::C6xx => ("c6xx", Gen2, false, 16, 0x37c8),
+            Self::C6xxVf => ("c6xxvf", Gen2, true, 1, 0x37c9),
+            Self::C3xxx => ("c3xxx", Gen2, false, 16, 0x19e2),
+            Self::C3xxxVf => ("c3xxxvf", Gen2, true, 1, 0x19e3),
+            Self::D15xx => ("d15xx", Gen2, false, 16, 0x6f54),
+            Self::D15xxVf => ("d15xxvf", Gen2, true, 1, 0x6f55),
+            Self::Qat200xx => ("200xx", Gen2, false, 16, 0x18ee),
+            Self::Qat200xxVf => ("200xxvf", Gen2, true, 1, 0x18ef),
+            Self::C4xxx => ("c4xxx", Gen3, false, 128, 0x18a0),
+            Self::C4xxxVf => ("c4xxxvf", Gen3, true, 1, 0x18a1),
+            Self::Qat4xxx => ("4xxx", Gen4, false, 64, 0x4940),
+            Self::Qat4xxxVf => ("4xxxvf", Gen4, true, 4, 0x4941),
+            Self::Qat401xx => ("401xx", Gen4, false, 64, 0x4942),
+            Self::Qat401xxVf => ("401xxvf", Gen4, true, 4, 0x4943),
+            Self::Qat402xx => ("402xx", Gen4, false, 64, 0x4944),
+            Self::Qat402xxVf => ("402xxvf", Gen4, true, 4, 0x4945),
+        };
+        let rings_per_bank = match generation {
+            Gen2 => 16,
+            Gen3 => 8,
+            Gen4 => 2,
+        };
+        DeviceProfile {
+            device_type: self,
+            name,
+            generation,
+            is_vf,
+            banks,
+            rings_per_bank,
+            pci_device_id,
+        }
+    }
+}
+
+impl fmt::Display for DeviceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl DeviceProfile {
+    /// Distance from a request (tx) ring to its response (rx) ring: half the rings of a bank.
+    pub const fn tx_rx_gap(&self) -> u8 {
+        self.rings_per_bank / 2
+    }
+
+    /// How many derived names per section the slot search tries on this device
+    /// (`GET_MAX_PROCESSES` = banks × rings per bank / 2).
+    pub const fn max_processes(&self) -> u32 {
+        (self.banks as u32).saturating_mul(self.tx_rx_gap() as u32)
+    }
+
+    /// Whether the firmware of this device accepts `services` under `profile`.
+    pub const fn accepts(&self, services: Services, profile: ServicesProfile) -> bool {
+        match self.generation {
+            Generation::Gen2 => profile.allows(services),
+            Generation::Gen3 => {
+                profile.allows(services) || (matches!(services, Services::CyInline) && !self.is_vf)
+            }
+            Generation::Gen4 => !matches!(services, Services::CyDc | Services::CyInline),
+        }
+    }
+
+    /// Whether `ServicesProfile` means anything on this device (QAT 1.7 only).
+    pub const fn has_services_profiles(&self) -> bool {
+        !matches!(self.generation, Generation::Gen4)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_match_the_reference_table() {
+        let max = |t: DeviceType| t.profile().max_processes();
+        assert_eq!(max(DeviceType::Dh895xcc), 256);
+        assert_eq!(max(DeviceType::C6xx), 128);
+        assert_eq!(max(DeviceType::C6xxVf), 8);
+        assert_eq!(max(DeviceType::C4xxx), 512);
+        assert_eq!(max(DeviceType::C4xxxVf), 4);
+        assert_eq!(max(DeviceType::Qat4xxx), 64);
+        assert_eq!(DeviceType::C4xxx.profile().tx_rx_gap(), 4);
+        assert_eq!(DeviceType::Qat4xxx.profile().tx_rx_gap(), 1);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for t in DeviceType::ALL {
+            assert_eq!(DeviceType::from_name(t.name()), Some(t));
+            assert_eq!(
+                DeviceType::from_pci_device_id(t.profile().pci_device_id),
+                Some(t)
+            );
+        }
+        assert_eq!(DeviceType::from_name("c62x"), Some(DeviceType::C6xx));
+        assert_eq!(DeviceType::from_name("c2xxx"), None);
+    }
+
+    #[test]
+    fn services_per_generation() {
+        let c6xx = DeviceType::C6xx.profile();
+        let qat4 = DeviceType::Qat4xxx.profile();
+        let d = ServicesProfile::Default;
+        assert!(c6xx.accepts(Services::CyDc, d));
+        assert!(!c6xx.accepts(Services::AsymSym, d));
+        assert!(!c6xx.accepts(Services::CyInline, d));
+        assert!(DeviceType::C4xxx.profile().accepts(Services::CyInline, d));
+        assert!(qat4.accepts(Services::AsymSym, d));
+        assert!(!qat4.accepts(Services::CyDc, d));
+    }
+}
