@@ -1,2 +1,33 @@
-//! The `qsal` command.
-fn main() {}
+//! `qsal`: check, expand and serve QuickAssist user-space configurations.
+//!
+//! Each subcommand lives in its own module under `commands/`; this file only parses the command
+//! line and dispatches.
+
+mod commands;
+mod render;
+mod source;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// qsal — the QuickAssist (QAT) user-space start/stop layer, its configuration and its slots.
+#[derive(Debug, Parser)]
+#[command(name = "qsal", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate configuration files and explain every problem with its line, cause and fix.
+    Check(commands::check::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Check(args) => commands::check::run(args),
+    }
+}

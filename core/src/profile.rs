@@ -103,15 +103,47 @@ impl DeviceType {
         Self::Qat402xxVf,
     ];
 
-    /// Looks a type up by the driver's name (`c6xx`, `c62x`, `4xxxvf`, ...).
+    /// Looks a type up by the driver's name (`c6xx`, `c62x`, `4xxxvf`, ...). The sample-file
+    /// spelling `<type>pf` (a physical function with SR-IOV enabled) names the physical function.
     pub fn from_name(name: &str) -> Option<Self> {
-        if name == "c62x" {
-            return Some(Self::C6xx);
+        match name {
+            "c62x" => return Some(Self::C6xx),
+            "c62xvf" => return Some(Self::C6xxVf),
+            _ => {}
         }
-        if name == "c62xvf" {
-            return Some(Self::C6xxVf);
+        let exact = Self::ALL.into_iter().find(|t| t.profile().name == name);
+        exact.or_else(|| {
+            let base = name.strip_suffix("pf")?;
+            Self::ALL
+                .into_iter()
+                .find(|t| !t.profile().is_vf && t.profile().name == base)
+        })
+    }
+
+    /// Guesses the type from a configuration file name that contains `<type>_dev<N>.conf`,
+    /// possibly followed by more suffixes (`c6xx_dev0.conf.dc.sym.km`) and possibly with one extra
+    /// word between the type and `_dev` (`dh895xcc_qa_dev0.conf`).
+    pub fn from_file_name(file_name: &str) -> Option<Self> {
+        let mut search = file_name;
+        while let Some(pos) = search.rfind("_dev") {
+            let (before, after) = search.split_at(pos);
+            let after = after.get(4..).unwrap_or_default();
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            if digits > 0
+                && after
+                    .get(digits..)
+                    .is_some_and(|rest| rest.starts_with(".conf"))
+            {
+                let mut words = before.rsplit('_');
+                let nearest = words.next();
+                let next = words.next();
+                return nearest
+                    .and_then(Self::from_name)
+                    .or_else(|| next.and_then(Self::from_name));
+            }
+            search = before;
         }
-        Self::ALL.into_iter().find(|t| t.profile().name == name)
+        None
     }
 
     /// Looks a type up by PCI device id.
@@ -229,6 +261,32 @@ mod tests {
         }
         assert_eq!(DeviceType::from_name("c62x"), Some(DeviceType::C6xx));
         assert_eq!(DeviceType::from_name("c2xxx"), None);
+        assert_eq!(DeviceType::from_name("c4xxxpf"), Some(DeviceType::C4xxx));
+        assert_eq!(DeviceType::from_name("c6xxvfpf"), None);
+    }
+
+    #[test]
+    fn device_type_from_file_names() {
+        let infer = DeviceType::from_file_name;
+        assert_eq!(infer("c6xx_dev0.conf"), Some(DeviceType::C6xx));
+        assert_eq!(
+            infer("x_c6xx_dev0.conf.dc.sym.km.conf"),
+            Some(DeviceType::C6xx)
+        );
+        assert_eq!(
+            infer("conf_files_4xxxvf_dev0.conf.vm.conf"),
+            Some(DeviceType::Qat4xxxVf)
+        );
+        assert_eq!(
+            infer("optimized_dh895xcc_qa_dev0.conf"),
+            Some(DeviceType::Dh895xcc)
+        );
+        assert_eq!(infer("200xx_dev12.conf"), Some(DeviceType::Qat200xx));
+        assert_eq!(infer("c4xxxpf_dev0.conf"), Some(DeviceType::C4xxx));
+        assert_eq!(infer("optimized_c2xxx_qa_dev0.conf"), None);
+        assert_eq!(infer("4xxx_template.conf"), None);
+        assert_eq!(infer("c6xx_devX.conf"), None);
+        assert_eq!(infer("c6xx_dev0.txt"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! borrowed from the input.
 
 use super::keys::SectionKind;
-use super::text::{Text, hash_compact};
+use super::text::{Text, fingerprint};
 use crate::diag::{DiagnosticSink, Span};
 use crate::limits::{DEFAULT_ENTRIES, DEFAULT_SECTIONS};
 
@@ -23,7 +23,7 @@ pub struct Entry<'a> {
     pub key_span: Span,
     /// Where the value is.
     pub value_span: Span,
-    pub(crate) hash: u32,
+    pub(crate) section: u16,
     pub(crate) next: u16,
 }
 
@@ -49,6 +49,8 @@ pub struct Config<'a, const SECTIONS: usize = DEFAULT_SECTIONS, const KEYS: usiz
     pub(crate) input: &'a [u8],
     pub(crate) sections: heapless::Vec<Section<'a>, SECTIONS>,
     pub(crate) entries: heapless::Vec<Entry<'a>, KEYS>,
+    /// `fingerprint(key, section)` of every entry, parallel to `entries`.
+    pub(crate) fingerprints: heapless::Vec<u32, KEYS>,
 }
 
 impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
@@ -64,6 +66,7 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
             input,
             sections: heapless::Vec::new(),
             entries: heapless::Vec::new(),
+            fingerprints: heapless::Vec::new(),
         };
         super::parse::Parser::new(&mut config, sink).run();
         config
@@ -76,10 +79,15 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
 
     /// The sections, in the order their first header appears.
     pub fn sections(&self) -> impl Iterator<Item = SectionRef<'_, 'a>> + '_ {
-        self.sections.iter().map(|section| SectionRef {
-            section,
-            entries: &self.entries,
-        })
+        self.sections
+            .iter()
+            .zip(0u16..)
+            .map(|(section, index)| SectionRef {
+                section,
+                index,
+                entries: &self.entries,
+                fingerprints: &self.fingerprints,
+            })
     }
 
     /// The section named `name`, if present.
@@ -104,9 +112,8 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
             .and_then(|i| u16::try_from(i).ok())
     }
 
-    pub(crate) fn find_key(&self, section: u16, key: &str, hash: u32) -> Option<&Entry<'a>> {
-        let section = self.sections.get(usize::from(section))?;
-        chain(&self.entries, section.first).find(|e| e.hash == hash && e.key.eq_str(key))
+    pub(crate) fn find_key(&self, section: u16, key: &str, print: u32) -> Option<&Entry<'a>> {
+        find(&self.entries, &self.fingerprints, section, key, print)
     }
 }
 
@@ -114,7 +121,9 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
 #[derive(Clone, Copy, Debug)]
 pub struct SectionRef<'c, 'a> {
     section: &'c Section<'a>,
+    index: u16,
     entries: &'c [Entry<'a>],
+    fingerprints: &'c [u32],
 }
 
 impl<'c, 'a> SectionRef<'c, 'a> {
@@ -150,14 +159,34 @@ impl<'c, 'a> SectionRef<'c, 'a> {
 
     /// The entry for `key`, if present (the first occurrence wins).
     pub fn get(&self, key: &str) -> Option<&'c Entry<'a>> {
-        let hash = hash_compact(key);
-        self.entries().find(|e| e.hash == hash && e.key.eq_str(key))
+        let print = fingerprint(key, self.index);
+        find(self.entries, self.fingerprints, self.index, key, print)
     }
 
     /// The value of `key`, if present.
     pub fn value(&self, key: &str) -> Option<Text<'a>> {
         self.get(key).map(|e| e.value)
     }
+}
+
+/// Finds a key of a section by scanning the dense fingerprint array.
+fn find<'c, 'a>(
+    entries: &'c [Entry<'a>],
+    fingerprints: &[u32],
+    section: u16,
+    key: &str,
+    print: u32,
+) -> Option<&'c Entry<'a>> {
+    let mut start = 0usize;
+    while let Some(found) = fingerprints.get(start..)?.iter().position(|&f| f == print) {
+        let index = start.saturating_add(found);
+        let entry = entries.get(index)?;
+        if entry.section == section && entry.key.eq_str(key) {
+            return Some(entry);
+        }
+        start = index.saturating_add(1);
+    }
+    None
 }
 
 fn chain<'c, 'a>(entries: &'c [Entry<'a>], first: u16) -> impl Iterator<Item = &'c Entry<'a>> + 'c {

@@ -13,7 +13,7 @@
 //! * names, keys and values must be shorter than 128 bytes, UTF-8, without control bytes.
 
 use super::model::{Config, Entry, NONE, Section};
-use super::text::{Text, hash_compact, is_blank};
+use super::text::{Text, fingerprint, is_blank};
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Part, Span};
 use crate::limits::{MAX_INPUT_LEN, MAX_STR_LEN};
 
@@ -69,13 +69,10 @@ where
         }
         let mut start = 0usize;
         while start <= input.len() {
-            let end = input
-                .get(start..)
-                .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
-                .map_or(input.len(), |p| start.saturating_add(p));
+            let (end, bare_cr) = line_end(input, start);
             self.line = self.line.saturating_add(1);
             self.line_start = start;
-            self.line(Range { start, end });
+            self.line(Range { start, end }, bare_cr);
             start = end.saturating_add(1);
         }
     }
@@ -109,7 +106,7 @@ where
         self.sink.report(Diagnostic::new(kind, span));
     }
 
-    fn line(&mut self, line: Range) {
+    fn line(&mut self, line: Range, bare_cr: Option<usize>) {
         let bytes = self.bytes(line);
         let lead = bytes
             .iter()
@@ -122,8 +119,7 @@ where
         let Some(&first) = bytes.get(lead) else {
             return;
         };
-        if let Some(cr) = bare_carriage_return(self.bytes(content)) {
-            let at = content.start.saturating_add(cr);
+        if let Some(at) = bare_cr {
             let span = self.span(Range {
                 start: at,
                 end: at.saturating_add(1),
@@ -134,10 +130,7 @@ where
         if first == b'#' || first == b'\r' {
             return;
         }
-        let comment = self
-            .bytes(content)
-            .iter()
-            .position(|&b| b == b'#')
+        let comment = memchr::memchr(b'#', self.bytes(content))
             .map_or(content.end, |p| content.start.saturating_add(p));
         let content = Range {
             start: content.start,
@@ -156,7 +149,7 @@ where
             start: content.start.saturating_add(1),
             end: content.end,
         };
-        let Some(close) = self.bytes(inner).iter().position(|&b| b == b']') else {
+        let Some(close) = memchr::memchr(b']', self.bytes(inner)) else {
             self.current = Current::Skipping;
             let span = self.span(whole);
             self.report(DiagKind::UnclosedHeader, span);
@@ -237,7 +230,7 @@ where
 
     fn key_value(&mut self, content: Range) {
         let text = self.bytes(content);
-        let Some(eq) = text.iter().position(|&b| b == b'=') else {
+        let Some(eq) = memchr::memchr(b'=', text) else {
             let whole = self.trim(content);
             let span = self.span(whole);
             if let Some(text) = self.text(whole, Part::Key) {
@@ -285,8 +278,8 @@ where
             None => return,
         };
         let compact_key = key.compact();
-        let hash = hash_compact(&compact_key);
-        if let Some(first) = self.config.find_key(section, &compact_key, hash) {
+        let print = fingerprint(&compact_key, section);
+        if let Some(first) = self.config.find_key(section, &compact_key, print) {
             let first_line = first.key_span.line;
             let section_name = self
                 .config
@@ -310,19 +303,22 @@ where
                 value,
                 key_span,
                 value_span,
-                hash,
+                section,
                 next: NONE,
             },
+            print,
         );
     }
 
-    fn push_entry(&mut self, section: u16, entry: Entry<'a>) {
+    fn push_entry(&mut self, section: u16, entry: Entry<'a>, print: u32) {
         let span = entry.key_span;
         let index = self.config.entries.len();
         let Ok(index) = u16::try_from(index) else {
             return;
         };
-        if self.config.entries.push(entry).is_err() {
+        // Both tables have the same capacity, so they fill up together.
+        if self.config.entries.push(entry).is_err() || self.config.fingerprints.push(print).is_err()
+        {
             if !self.keys_full {
                 self.keys_full = true;
                 self.report(DiagKind::TooManyKeys { capacity: KEYS }, span);
@@ -346,11 +342,20 @@ where
     /// cannot be used.
     fn text(&mut self, range: Range, part: Part) -> Option<Text<'a>> {
         let bytes = self.bytes(range);
-        if let Some(at) = bytes
-            .iter()
-            .position(|&b| b < 0x20 && b != b'\t' && b != b'\r')
-        {
-            let byte = bytes.get(at).copied().unwrap_or(0);
+        let mut spaced = false;
+        let mut control = None;
+        let plain = bytes.iter().all(|&b| b > b' ');
+        for (at, &byte) in bytes.iter().enumerate().filter(|_| !plain) {
+            if byte <= b' ' {
+                if is_blank(byte) {
+                    spaced = true;
+                } else {
+                    control = Some((at, byte));
+                    break;
+                }
+            }
+        }
+        if let Some((at, byte)) = control {
             let start = range.start.saturating_add(at);
             let span = self.span(Range {
                 start,
@@ -360,35 +365,40 @@ where
             return None;
         }
         let span = self.span(range);
-        let raw = match core::str::from_utf8(bytes) {
-            Ok(raw) => raw,
-            Err(_) => {
-                self.report(DiagKind::InvalidUtf8 { part }, span);
-                return None;
-            }
+        let Ok(raw) = core::str::from_utf8(bytes) else {
+            self.report(DiagKind::InvalidUtf8 { part }, span);
+            return None;
         };
-        let text = Text::new(raw);
+        let text = Text::with_spacing(raw, spaced);
         let len = text.len();
         if len >= MAX_STR_LEN {
             self.report(DiagKind::TooLong { part, len }, span);
             return None;
         }
-        if text.has_inner_whitespace() && len > 0 {
+        if spaced && len > 0 {
             self.report(DiagKind::InnerWhitespace { part, text }, span);
         }
         Some(text)
     }
 }
 
-/// The position of a `\r` that is followed by something other than whitespace.
-fn bare_carriage_return(bytes: &[u8]) -> Option<usize> {
-    let cr = bytes.iter().position(|&b| b == b'\r')?;
-    let rest = bytes.get(cr..)?;
-    if rest.iter().all(|&b| is_blank(b)) {
-        None
-    } else {
-        Some(cr)
+/// Finds the end of the line starting at `start` (the offset of its `\n`, or the input length),
+/// and the offset of a `\r` that is followed by more text on the same line, if any.
+fn line_end(input: &[u8], start: usize) -> (usize, Option<usize>) {
+    let rest = input.get(start..).unwrap_or_default();
+    let Some(found) = memchr::memchr2(b'\n', b'\r', rest) else {
+        return (input.len(), None);
+    };
+    let at = start.saturating_add(found);
+    if input.get(at) == Some(&b'\n') {
+        return (at, None);
     }
+    // A carriage return: the line ends at the next `\n`; only whitespace may follow the `\r`.
+    let tail = input.get(at..).unwrap_or_default();
+    let end = memchr::memchr(b'\n', tail).map_or(input.len(), |p| at.saturating_add(p));
+    let after_cr = input.get(at..end).unwrap_or_default();
+    let bare = (!after_cr.iter().all(|&b| is_blank(b))).then_some(at);
+    (end, bare)
 }
 
 /// Shrinks a range to exclude leading and trailing whitespace.

@@ -214,7 +214,7 @@ fn non_utf8_in_a_value_is_an_error_but_comments_may_hold_anything() {
     let input = b"# caf\xe9\n[S]\nA = caf\xe9\nB = 1\n";
     let mut found = Vec::new();
     let config: Config<'_> = Config::parse(input, &mut |d: Diagnostic<'_>| {
-        found.push((d.code().as_str(), d.span.line))
+        found.push((d.code().as_str(), d.span.line));
     });
     assert_eq!(found, vec![("Q117", 3)]);
     assert!(config.section("S").and_then(|s| s.value("B")).is_some());
@@ -228,7 +228,7 @@ fn capacity_overflow_is_reported_once_not_panicked() {
     }
     let mut found = Vec::new();
     let config: Config<'_, 4, 6> = Config::parse(input.as_bytes(), &mut |d: Diagnostic<'_>| {
-        found.push(d.code().as_str())
+        found.push(d.code().as_str());
     });
     assert_eq!(found, vec!["Q113", "Q112"]);
     assert_eq!(config.section_count(), 4);
@@ -275,8 +275,8 @@ mod properties {
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-            let mut count = 0usize;
-            let config: Config<'_, 8, 32> = Config::parse(&bytes, &mut |_: Diagnostic<'_>| count += 1);
+            let mut counter = crate::diag::Counter::default();
+            let config: Config<'_, 8, 32> = Config::parse(&bytes, &mut counter);
             prop_assert!(config.section_count() <= 8);
             prop_assert!(config.key_count() <= 32);
         }

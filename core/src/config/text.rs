@@ -30,6 +30,11 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// Wraps `raw` when the caller already knows whether it contains whitespace.
+    pub(crate) fn with_spacing(raw: &'a str, spaced: bool) -> Self {
+        Self { raw, spaced }
+    }
+
     /// The bytes as they appear in the file, inner whitespace included.
     pub fn raw(&self) -> &'a str {
         self.raw
@@ -107,10 +112,11 @@ impl Deref for Compact<'_> {
     }
 }
 
-/// 32-bit FNV-1a over the compacted bytes, used to make key lookups cheap.
-pub(crate) fn hash_compact(text: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in text.bytes().filter(|b| !is_blank(*b)) {
+/// 32-bit FNV-1a over the compacted bytes, mixed with the section index: the fingerprint that
+/// makes key lookups a scan over a dense array.
+pub(crate) fn fingerprint(key: &str, section: u16) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5 ^ u32::from(section).wrapping_mul(0x9e37_79b9);
+    for byte in key.bytes().filter(|b| !is_blank(*b)) {
         hash ^= u32::from(byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
@@ -129,7 +135,8 @@ mod tests {
         assert_eq!(t.len(), 5);
         assert!(t.eq_str("MySSL"));
         assert!(!t.eq_str("My SSL"));
-        assert_eq!(hash_compact("My SSL"), hash_compact("MySSL"));
+        assert_eq!(fingerprint("My SSL", 3), fingerprint("MySSL", 3));
+        assert_ne!(fingerprint("MySSL", 3), fingerprint("MySSL", 4));
     }
 
     #[test]

@@ -55,7 +55,8 @@ fn good_file_is_clean_for_every_device_that_accepts_cy() {
 
 #[test]
 fn rule_table() {
-    let cases: &[(&str, &str, &[(&str, u32)])] = &[
+    type Case<'c> = (&'c str, &'c str, &'c [(&'c str, u32)]);
+    let cases: &[Case<'_>] = &[
         ("[GENERAL]", "[General]", &[("Q201", 1), ("Q308", 1)]),
         ("ConfigVersion = 2\n", "", &[("Q202", 1)]),
         ("ConfigVersion = 2", "ConfigVersion = 3", &[("Q203", 3)]),

@@ -1,0 +1,47 @@
+//! The documentation stays in step with the code: every diagnostic code the core can emit is
+//! documented in `docs/diagnostics.md`, and the README starts with the two set-up commands.
+
+use std::path::Path;
+
+fn repo_file(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("read {}: {e}", full.display()))
+}
+
+#[test]
+fn every_diagnostic_code_is_documented() {
+    let kinds = repo_file("core/src/diag/kind.rs");
+    let docs = repo_file("docs/diagnostics.md");
+    let codes: Vec<&str> = kinds
+        .split('"')
+        .filter(|s| {
+            s.len() == 4 && s.starts_with('Q') && s[1..].bytes().all(|b| b.is_ascii_digit())
+        })
+        .collect();
+    assert!(codes.len() >= 30, "found only {} codes", codes.len());
+    for code in codes {
+        assert!(
+            docs.contains(&format!("| {code} |")),
+            "{code} is not in docs/diagnostics.md"
+        );
+    }
+}
+
+#[test]
+fn readme_starts_with_the_two_commands() {
+    let readme = repo_file("README.md");
+    let block: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("```"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    assert_eq!(block.len(), 2, "{block:?}");
+    assert!(block[0].starts_with("cargo run --release --bin qsal -- "));
+    assert_eq!(block[1], "cargo test --workspace");
+    let ci = repo_file(".ci/run");
+    assert!(
+        ci.contains("\ncargo test --workspace\n"),
+        ".ci/run must run the README test command"
+    );
+}
