@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module under `commands/`; this file only parses the command
 //! line and dispatches.
 
+mod analysis;
 mod commands;
 mod render;
 mod source;
@@ -23,11 +24,14 @@ struct Cli {
 enum Command {
     /// Validate configuration files and explain every problem with its line, cause and fix.
     Check(commands::check::Args),
+    /// Print the configuration a device gets after section expansion (derived sections, cores, rings).
+    Expand(commands::expand::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Check(args) => commands::check::run(args),
+        Command::Expand(args) => commands::expand::run(args),
     }
 }

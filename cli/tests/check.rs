@@ -161,3 +161,125 @@ fn help_on_every_command() {
     }
     assert!(Path::new(env!("CARGO_BIN_EXE_qsal")).exists());
 }
+
+fn k8s(set: &str, device: u32) -> String {
+    corpus_file(&format!("test_data_{set}_c6xx_dev{device}.conf"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn kubernetes_all_is_good_set_passes_strict_with_slot_summary() {
+    let files = [
+        k8s("all_is_good", 0),
+        k8s("all_is_good", 1),
+        k8s("all_is_good", 2),
+    ];
+    let mut args = vec!["check", "--strict"];
+    args.extend(files.iter().map(String::as_str));
+    let output = qsal(&args);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("slots: [PINNED] 12 (4 processes × 3 devices, LimitDevAccess = 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("slots: [SHIM2] 2 (NumProcesses = 2, LimitDevAccess = 0 on 1 of 3 devices)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn kubernetes_inconsistent_limitdev_set_fails_strict_only() {
+    let files = [
+        k8s("inconsistent_limitdev", 0),
+        k8s("inconsistent_limitdev", 1),
+    ];
+    let relaxed = qsal(&["check", &files[0], &files[1]]);
+    assert_eq!(relaxed.status.code(), Some(0), "{}", stdout(&relaxed));
+    assert!(stdout(&relaxed).contains("warning[Q601]"));
+    let strict = qsal(&["check", "--strict", &files[0], &files[1]]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        stdout(&strict)
+            .contains("error[Q601]: [SSL] has LimitDevAccess = 0 here but 1 on device 0")
+    );
+}
+
+#[test]
+fn capacity_errors_show_the_arithmetic() {
+    let text = GOOD
+        .replace("NumProcesses = 2", "NumProcesses = 40")
+        .replace("NumberCyInstances = 1", "NumberCyInstances = 2")
+        .replace(
+            "Cy0CoreAffinity = 0\n",
+            "Cy0CoreAffinity = 0\nCy1Name = b\nCy1IsPolled = 1\nCy1CoreAffinity = 1\n",
+        );
+    let path = write_temp("big_c6xx_dev0.conf", &text);
+    let output = qsal(&["check", path.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains("error[Q501]: [SSL] needs 80 crypto instances (40 processes × 2), but a c6xx with ServicesEnabled = cy has 64 (16 banks × 4)"),
+        "{text}"
+    );
+    assert!(text.contains(":7:1"), "{text}");
+    assert!(text.contains("lower NumProcesses to at most 32"), "{text}");
+}
+
+#[test]
+fn expand_prints_derived_sections_for_the_accel_id() {
+    let path = write_temp(
+        "pinned_c6xx_dev0.conf",
+        &GOOD.replace("LimitDevAccess = 0", "LimitDevAccess = 1"),
+    );
+    let output = qsal(&[
+        "expand",
+        "--device-type",
+        "c6xx",
+        "--accel-id",
+        "3",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.contains("[SSL]\nLimitDevAccess = 1\n\n[SSL_DEV3_INT_0]\n"),
+        "{text}"
+    );
+    assert!(text.contains("[SSL_DEV3_INT_1]\n"), "{text}");
+    assert!(text.contains("FirstUserBundle = 0\n"), "{text}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("2 instances in 1 of 16 banks"));
+    // The expansion reads back without a single grammar finding (it is not a user configuration:
+    // ConfigVersion is gone and [SSL] keeps only LimitDevAccess, as in the driver).
+    let expanded = write_temp("expanded_c6xx_dev3.conf", &text);
+    let recheck = stdout(&qsal(&["check", expanded.to_str().expect("utf-8")]));
+    assert!(!recheck.contains("[Q1"), "{recheck}");
+}
+
+#[test]
+fn expand_refuses_files_with_errors() {
+    let path = write_temp(
+        "broken_c6xx_dev0.conf",
+        &GOOD.replace("Cy0IsPolled = 1", "Cy0IsPolled = 0"),
+    );
+    let output = qsal(&[
+        "expand",
+        "--device-type",
+        "c6xx",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error[Q306]"), "{stderr}");
+    assert!(stderr.contains("nothing was expanded"), "{stderr}");
+    assert_eq!(
+        qsal(&["expand", path.to_str().expect("utf-8")])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(qsal(&["expand", "--help"]).status.code(), Some(0));
+}

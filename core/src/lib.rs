@@ -21,9 +21,18 @@
     clippy::arithmetic_side_effects,
     clippy::unwrap_used
 )]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
+        clippy::unwrap_used
+    )
+)]
 
 pub mod config;
 pub mod diag;
+pub mod expand;
 pub mod limits;
 pub mod names;
 pub mod profile;

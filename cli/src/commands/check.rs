@@ -4,10 +4,10 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use qsal_core::validate::{Context, validate};
-use qsal_core::{Config, DeviceType};
+use qsal_core::DeviceType;
 
-use crate::render::{self, Finding};
+use crate::analysis::{Analysis, DeviceSource};
+use crate::render;
 
 /// Output formats of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -23,8 +23,10 @@ pub enum Format {
 #[command(after_help = "\
 Exit status: 0 when no file has errors, 1 when one has (warnings count with --strict), 2 on usage errors.
 
-When several files are given they are read as one device each, in accel-id order (the first file is
-device 0). Without --device-type the type is taken from a file name such as c6xx_dev0.conf.")]
+Several files are read as one device set, one file per device in accel-id order (the first file is
+device 0): the rules that must agree across devices are checked and the total number of slots of each
+section is printed. Without --device-type the type is taken from a file name such as c6xx_dev0.conf;
+with a type, the file is also checked against that device's rings and banks.")]
 pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -46,38 +48,26 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(files) => files,
         Err(code) => return code,
     };
+    let devices = vec![args.device_type; files.len()];
+    let analysis = Analysis::run(&files, &devices, args.strict);
     let color = args.format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let mut failed = false;
-    for (accel_id, file) in files.iter().enumerate() {
-        let inferred = file.inferred_device_type();
-        let device = args.device_type.or(inferred);
-        let mut diagnostics = Vec::new();
-        let config: Config<'_> = Config::parse(&file.bytes, &mut |d| diagnostics.push(d));
-        let context = Context {
-            device,
-            accel_id: u32::try_from(accel_id).unwrap_or(u32::MAX),
-        };
-        validate(&config, &context, &mut |d| diagnostics.push(d));
-        diagnostics.sort_by_key(|d| (d.span.offset, d.span.line));
-        let findings: Vec<Finding<'_>> = diagnostics
-            .into_iter()
-            .map(|d| Finding::new(d, args.strict))
-            .collect();
-        let (errors, warnings) = render::counts(&findings);
-        failed |= errors > 0;
+    for (accel_id, (file, findings)) in files.iter().zip(&analysis.findings).enumerate() {
         match args.format {
-            Format::Json => println!("{}", render::json_line(file, &findings)),
+            Format::Json => println!("{}", render::json_line(file, findings)),
             Format::Text => {
-                print!("{}", render::text(file, &findings, color));
-                let device_note = match (args.device_type, inferred) {
-                    (Some(d), _) => format!("{d}, device {accel_id}"),
-                    (None, Some(d)) => format!("{d} from the file name, device {accel_id}"),
-                    (None, None) => format!(
+                print!("{}", render::text(file, findings, color));
+                let device_note = match analysis.devices[accel_id] {
+                    DeviceSource::Given(d) => format!("{d}, device {accel_id}"),
+                    DeviceSource::FileName(d) => {
+                        format!("{d} from the file name, device {accel_id}")
+                    }
+                    DeviceSource::Unknown => format!(
                         "device {accel_id}, type unknown: pass --device-type to check it against a device"
                     ),
                 };
+                let (errors, warnings) = render::counts(findings);
                 let verdict = if errors + warnings == 0 {
                     "ok".to_string()
                 } else {
@@ -91,7 +81,12 @@ pub fn run(args: &Args) -> ExitCode {
             }
         }
     }
-    if failed {
+    if args.format == Format::Text {
+        for line in analysis.slot_summary() {
+            println!("{line}");
+        }
+    }
+    if analysis.has_errors() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

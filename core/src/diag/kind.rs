@@ -3,6 +3,7 @@
 use core::fmt;
 
 use crate::config::{Family, Text};
+use crate::expand::Shortage;
 use crate::profile::DeviceType;
 use crate::value::{CoreListError, NumberError, Services, ServicesProfile};
 
@@ -250,6 +251,54 @@ pub enum DiagKind<'a> {
         /// The section.
         section: Text<'a>,
     },
+
+    // ---- Q5xx: what the device can hold ---------------------------------------------------------
+    /// Polled instances do not fit in the device's rings.
+    NotEnoughRings(Shortage<'a>),
+    /// Event-driven instances need more banks than are free.
+    NotEnoughEpollBanks(Shortage<'a>),
+    /// `NumProcesses` above what the device's slot search ever tries.
+    TooManyProcesses {
+        /// The section.
+        section: Text<'a>,
+        /// `NumProcesses`.
+        processes: u32,
+        /// The device type.
+        device: DeviceType,
+        /// The limit.
+        max: u32,
+    },
+
+    // ---- Q6xx: consistency across the devices of one machine -----------------------------------
+    /// A section's `LimitDevAccess` differs between devices.
+    LimitDevAccessDiffers {
+        /// The section.
+        section: Text<'a>,
+        /// Its value in this file.
+        here: bool,
+        /// Its value on `device`.
+        there: bool,
+        /// The first device that has the section.
+        device: u32,
+    },
+    /// A `LimitDevAccess = 0` section's `NumProcesses` differs between devices.
+    NumProcessesDiffers {
+        /// The section.
+        section: Text<'a>,
+        /// Its value in this file.
+        here: u32,
+        /// Its value on `device`.
+        there: u32,
+        /// The first device that has the section.
+        device: u32,
+    },
+    /// A `LimitDevAccess = 1` section is missing on this device.
+    LimitedSectionMissing {
+        /// The section, as written on `device`.
+        section: Text<'a>,
+        /// A device that has it.
+        device: u32,
+    },
 }
 
 impl DiagKind<'_> {
@@ -291,6 +340,12 @@ impl DiagKind<'_> {
             Self::MissingNumProcesses { .. } => "Q308",
             Self::DerivedNameTooLong { .. } => "Q401",
             Self::UnsafeSectionName { .. } => "Q402",
+            Self::NotEnoughRings(_) => "Q501",
+            Self::NotEnoughEpollBanks(_) => "Q502",
+            Self::TooManyProcesses { .. } => "Q503",
+            Self::LimitDevAccessDiffers { .. } => "Q601",
+            Self::NumProcessesDiffers { .. } => "Q602",
+            Self::LimitedSectionMissing { .. } => "Q603",
         })
     }
 
@@ -301,7 +356,10 @@ impl DiagKind<'_> {
             | Self::InnerWhitespace { .. }
             | Self::DuplicateKey { .. }
             | Self::SectionReopened { .. }
-            | Self::MissingNumProcesses { .. } => super::Severity::Warning,
+            | Self::MissingNumProcesses { .. }
+            | Self::LimitDevAccessDiffers { .. }
+            | Self::NumProcessesDiffers { .. }
+            | Self::LimitedSectionMissing { .. } => super::Severity::Warning,
             _ => super::Severity::Error,
         }
     }

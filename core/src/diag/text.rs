@@ -205,6 +205,77 @@ impl fmt::Display for Message<'_, '_> {
             K::UnsafeSectionName { section } => {
                 write!(f, "section name [{section}] cannot be used as a slot name")
             }
+            K::NotEnoughRings(s) => {
+                let needed = s.processes.saturating_mul(s.instances);
+                write!(
+                    f,
+                    "[{}] needs {needed} {} instances ({} processes × {}), but a {} with ServicesEnabled = {} has {} ({} banks × {})",
+                    s.section,
+                    s.service,
+                    s.processes,
+                    s.instances,
+                    s.device,
+                    s.services.as_str(),
+                    s.capacity,
+                    s.banks_with_service,
+                    s.per_bank
+                )?;
+                if s.taken_before > 0 {
+                    write!(
+                        f,
+                        " and {} of them are used by sections placed before it",
+                        s.taken_before
+                    )?;
+                }
+                if needed.saturating_add(s.taken_before) <= s.capacity {
+                    write!(
+                        f,
+                        "; the free ones are in banks reserved for event-driven or kernel instances, so {}{} of process {} finds no ring",
+                        s.family.prefix(),
+                        s.index,
+                        s.process
+                    )?;
+                }
+                Ok(())
+            }
+            K::NotEnoughEpollBanks(s) => write!(
+                f,
+                "each of the {} processes of [{}] needs a bank of its own for its event-driven (IsPolled = 2) instances, but only {} of the {} banks of a {} are free for them",
+                s.processes, s.section, s.free_banks_before, s.banks, s.device
+            ),
+            K::TooManyProcesses {
+                section,
+                processes,
+                device,
+                max,
+            } => write!(
+                f,
+                "[{section}] has NumProcesses = {processes}, but a {device} hands out at most {max} slots per section"
+            ),
+            K::LimitDevAccessDiffers {
+                section,
+                here,
+                there,
+                device,
+            } => write!(
+                f,
+                "[{section}] has LimitDevAccess = {} here but {} on device {device}",
+                u8::from(*here),
+                u8::from(*there)
+            ),
+            K::NumProcessesDiffers {
+                section,
+                here,
+                there,
+                device,
+            } => write!(
+                f,
+                "[{section}] (LimitDevAccess = 0) has NumProcesses = {here} here but {there} on device {device}"
+            ),
+            K::LimitedSectionMissing { section, device } => write!(
+                f,
+                "[{section}] (LimitDevAccess = 1) is configured on device {device} but not on this device"
+            ),
         }
     }
 }
@@ -340,6 +411,34 @@ impl fmt::Display for Help<'_, '_> {
             }
             K::UnsafeSectionName { .. } => f.write_str(
                 "use only letters, digits, `_`, `.` and `-` (not starting with `.`)",
+            ),
+            K::NotEnoughRings(s) => {
+                let room = s.capacity.saturating_sub(s.taken_before);
+                let fit = room.checked_div(s.instances).unwrap_or(0);
+                write!(
+                    f,
+                    "lower NumProcesses to at most {fit} or the instances per process; the driver would refuse the whole device with only \"Ioctl failed\""
+                )
+            }
+            K::NotEnoughEpollBanks(s) => write!(
+                f,
+                "lower NumProcesses to at most {}, or use polled instances (IsPolled = 1), which share banks",
+                s.free_banks_before
+            ),
+            K::TooManyProcesses { max, .. } => write!(
+                f,
+                "lower NumProcesses to at most {max}; processes beyond it could never start"
+            ),
+            K::LimitDevAccessDiffers { section, .. } => write!(
+                f,
+                "use the same LimitDevAccess for [{section}] in every device file; otherwise processes get per-device names on some devices and shared names on others"
+            ),
+            K::NumProcessesDiffers { .. } => f.write_str(
+                "use the same NumProcesses on every device: with LimitDevAccess = 0 the names are shared, so a process holding a name beyond the smaller count gets instances on only some devices",
+            ),
+            K::LimitedSectionMissing { section, .. } => write!(
+                f,
+                "add [{section}] to this device's file or remove it from the others, so every device offers the same pinned slots"
             ),
         }
     }

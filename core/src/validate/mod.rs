@@ -3,9 +3,13 @@
 //! Checks everything that can be decided from the file and (optionally) its device type: `[GENERAL]`
 //! (`ConfigVersion`, `ServicesEnabled`, `ServicesProfile`, ring depths), and for every `[KERNEL]` and
 //! user section the instance counts, per-instance `Name` / `IsPolled` / `CoreAffinity`, the number
-//! formats of `NumProcesses` and `LimitDevAccess`, and the length of derived names. Each finding
-//! points at the key or header at fault.
+//! formats of `NumProcesses` and `LimitDevAccess`, and the length of derived names. With a device
+//! type, [`check_capacity`] adds what needs the hardware (rings, banks, process limits); with several
+//! files, [`check_devices`] adds the cross-device rules. Each finding points at the key or header at
+//! fault.
 
+mod capacity;
+mod devices;
 mod general;
 mod section;
 
@@ -14,6 +18,8 @@ use crate::diag::DiagnosticSink;
 use crate::profile::DeviceType;
 use crate::value::Services;
 
+pub use capacity::check_capacity;
+pub use devices::{check_devices, total_slots};
 pub use section::{UserSection, read_user_section};
 
 /// What validation knows about the device the file is for.
@@ -47,3 +53,5 @@ pub fn validate<'a, const S: usize, const K: usize>(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_devices;

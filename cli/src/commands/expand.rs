@@ -1,0 +1,77 @@
+//! `qsal expand`: print the configuration a device really gets after section expansion.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use qsal_core::DeviceType;
+use qsal_core::expand::{ConfWriter, WalkError, expand};
+
+use crate::analysis::Analysis;
+use crate::render;
+
+/// Arguments of `qsal expand`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Prints the expanded configuration in .conf grammar on stdout: [GENERAL] with FirstUserBundle, the
+kernel sections with their rings, each user section reduced to LimitDevAccess, and one derived section
+per process (S_INT_n, or S_DEV<accel-id>_INT_n with LimitDevAccess) with its core, bank and rings.
+Problems are printed on stderr as `qsal check` prints them; exit status 1 when the file has errors.")]
+pub struct Args {
+    /// Device type (dh895xcc, c6xx, c3xxx, d15xx, 200xx, c4xxx, 4xxx, 401xx, 402xx, or a VF such as c6xxvf).
+    #[arg(long = "device-type", value_name = "T", value_parser = super::parse_device_type)]
+    pub device_type: DeviceType,
+    /// Global accel id of the device (numbers derived sections with LimitDevAccess).
+    #[arg(long = "accel-id", value_name = "N", default_value_t = 0)]
+    pub accel_id: u32,
+    /// The configuration file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// Runs `qsal expand`.
+pub fn run(args: &Args) -> ExitCode {
+    let files = match super::read_all(std::slice::from_ref(&args.file)) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
+    let file = &files[0];
+    let analysis = Analysis::run_at(&files, &[Some(args.device_type)], args.accel_id, false);
+    let findings = &analysis.findings[0];
+    if !findings.is_empty() {
+        eprint!("{}", render::text(file, findings, false));
+    }
+    if analysis.has_errors() {
+        eprintln!("qsal: {} has errors; nothing was expanded", file.name());
+        return ExitCode::from(1);
+    }
+    let mut out = String::new();
+    match expand(
+        &analysis.configs[0],
+        args.device_type,
+        args.accel_id,
+        &mut ConfWriter::new(&mut out),
+    ) {
+        Ok(summary) => {
+            print!("{out}");
+            eprintln!(
+                "qsal: {} expanded for a {} at accel id {}: {} instances in {} of {} banks, FirstUserBundle = {}",
+                file.name(),
+                args.device_type,
+                args.accel_id,
+                summary.instances,
+                summary.banks_used,
+                summary.banks,
+                summary.first_user_bank
+            );
+            ExitCode::SUCCESS
+        }
+        Err(WalkError::Expand(error)) => {
+            eprintln!("qsal: {error}");
+            ExitCode::from(1)
+        }
+        Err(WalkError::Visitor(error)) => {
+            eprintln!("qsal: cannot write the expansion: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
