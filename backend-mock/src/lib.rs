@@ -1,8 +1,26 @@
 //! qsal-backend-mock: an in-memory platform for tests and firmware.
 //!
-//! Owns simulated devices built from configuration text, an in-memory slot registry, simulated
-//! processes and a software "firmware" that answers ring requests, each with fault injection.
-//! It is `no_std`-compatible so the same mock runs under QEMU on a Cortex-M.
+//! * [`MockWorld`] — devices built from configuration text (validated and expanded by the core),
+//!   implementing [`Devices`](qsal_core::platform::Devices), with fault injection: a device down, a
+//!   failing attach (bank mapping).
+//! * The slot registry is the core's [`MemoryRegistry`](qsal_core::slot::MemoryRegistry), whose own
+//!   fault injection covers a full registry and a revoked ("lost") lease.
+//! * [`MockPlatform`] — a process id and a virtual clock that advances when someone sleeps.
+//! * [`MockProcess`] — a simulated process: its own [`Sal`](qsal_core::sal::Sal) over the shared world;
+//!   `fork` copies it as the operating system would, dropping it is a crash (its leases and
+//!   attachments are released, as the kernel would release them).
+//!
+//! Everything is `no_std` and allocation-free, so the same mock runs inside firmware under QEMU.
 
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+
+mod error;
+mod platform;
+mod process;
+mod world;
+
+pub use error::MockError;
+pub use platform::{MockClock, MockPlatform};
+pub use process::{MockProcess, MockRegistry, MockSal};
+pub use world::{MockSession, MockWorld};

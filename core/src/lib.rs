@@ -21,6 +21,9 @@
     clippy::arithmetic_side_effects,
     clippy::unwrap_used
 )]
+// Errors carry their message data inline (there is no allocator to box it in), so some are larger
+// than clippy's default thresholds on purpose.
+#![allow(clippy::result_large_err, clippy::large_enum_variant)]
 #![cfg_attr(
     test,
     allow(
@@ -35,7 +38,10 @@ pub mod diag;
 pub mod expand;
 pub mod limits;
 pub mod names;
+pub mod platform;
 pub mod profile;
+pub mod sal;
+pub mod slot;
 pub mod validate;
 pub mod value;
 

@@ -22,6 +22,23 @@ pub fn derived_name(base: &str, limit_dev_access: bool, accel_id: u32, index: u3
     name
 }
 
+/// If `name` has the form of a derived section name (`S_INT_<n>` or `S_DEV<d>_INT_<n>`), its base
+/// section `S`.
+pub fn derived_base(name: &str) -> Option<&str> {
+    let (head, index) = name.rsplit_once("_INT_")?;
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) || head.is_empty() {
+        return None;
+    }
+    if let Some((base, device)) = head.rsplit_once("_DEV")
+        && !base.is_empty()
+        && !device.is_empty()
+        && device.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Some(base);
+    }
+    Some(head)
+}
+
 /// Why a name cannot be used as a section or slot name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameError {
@@ -108,6 +125,16 @@ mod tests {
             derived_name(&long, true, u32::MAX, u32::MAX).len(),
             127 + "_DEV4294967295_INT_4294967295".len()
         );
+    }
+
+    #[test]
+    fn derived_bases() {
+        assert_eq!(derived_base("SSL_INT_0"), Some("SSL"));
+        assert_eq!(derived_base("SSL_DEV12_INT_3"), Some("SSL"));
+        assert_eq!(derived_base("MY_DEV_INT_3"), Some("MY_DEV"));
+        assert_eq!(derived_base("SSL"), None);
+        assert_eq!(derived_base("SSL_INT_"), None);
+        assert_eq!(derived_base("_INT_1"), None);
     }
 
     #[test]

@@ -12,13 +12,14 @@
 //! ```
 
 pub mod keys;
+pub mod locate;
 mod model;
 mod parse;
 mod text;
 
 pub use keys::{Family, SectionKind};
 pub use model::{Config, Entry, Section, SectionRef};
-pub use text::{Compact, Text};
+pub use text::{Compact, Text, name_hash};
 
 #[cfg(test)]
 mod tests;

@@ -30,9 +30,9 @@ enum Current {
 
 /// A byte range of the input, in offsets.
 #[derive(Clone, Copy)]
-struct Range {
-    start: usize,
-    end: usize,
+pub(super) struct Range {
+    pub(super) start: usize,
+    pub(super) end: usize,
 }
 
 pub(super) struct Parser<'p, 'a, S, const SECTIONS: usize, const KEYS: usize> {
@@ -402,7 +402,7 @@ fn line_end(input: &[u8], start: usize) -> (usize, Option<usize>) {
 }
 
 /// Shrinks a range to exclude leading and trailing whitespace.
-fn trim_bytes(input: &[u8], range: Range) -> Range {
+pub(super) fn trim_bytes(input: &[u8], range: Range) -> Range {
     let bytes = input.get(range.start..range.end).unwrap_or(&[]);
     let lead = bytes
         .iter()
@@ -415,7 +415,7 @@ fn trim_bytes(input: &[u8], range: Range) -> Range {
 }
 
 /// Removes one pair of surrounding double quotes (a lone `"` becomes empty, as in the reference).
-fn unquote_bytes(input: &[u8], range: Range) -> Range {
+pub(super) fn unquote_bytes(input: &[u8], range: Range) -> Range {
     let bytes = input.get(range.start..range.end).unwrap_or(&[]);
     if bytes.first() == Some(&b'"') && bytes.last() == Some(&b'"') {
         if bytes.len() == 1 {

@@ -112,6 +112,11 @@ impl Deref for Compact<'_> {
     }
 }
 
+/// A 32-bit hash of a name (FNV-1a over its compacted bytes), for indexes of section names.
+pub fn name_hash(name: &str) -> u32 {
+    fingerprint(name, 0)
+}
+
 /// 32-bit FNV-1a over the compacted bytes, mixed with the section index: the fingerprint that
 /// makes key lookups a scan over a dense array.
 pub(crate) fn fingerprint(key: &str, section: u16) -> u32 {

@@ -1,0 +1,335 @@
+//! [`MockWorld`]: simulated devices whose configuration is expanded by the core, with fault
+//! injection, implementing the core's `Devices` trait.
+
+use core::cell::Cell;
+use core::fmt::Write as _;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use qsal_core::config::{SectionKind, locate, name_hash};
+use qsal_core::diag::{Diagnostic, Severity};
+use qsal_core::expand::{ConfWriter, expand};
+use qsal_core::names::derived_base;
+use qsal_core::platform::{DeviceInfo, Devices, ErrorType, Session};
+use qsal_core::validate::{Context, check_capacity, validate};
+use qsal_core::{Config, DeviceType};
+
+use crate::MockError;
+
+/// Most sections a mock device indexes; beyond that, lookups fall back to scanning the text.
+const INDEXED_SECTIONS: usize = 320;
+
+/// Where one section's body is in the device text, keyed by the hash of its name.
+#[derive(Clone, Copy)]
+struct Indexed {
+    hash: u32,
+    name: (u32, u32),
+    body: (u32, u32),
+}
+
+struct MockDevice<const TEXT: usize> {
+    info: DeviceInfo,
+    text: heapless::String<TEXT>,
+    index: heapless::Vec<Indexed, INDEXED_SECTIONS>,
+    complete: bool,
+    down: bool,
+    fail_map: Option<u16>,
+}
+
+impl<const TEXT: usize> MockDevice<TEXT> {
+    fn new(info: DeviceInfo, text: heapless::String<TEXT>) -> Self {
+        let bytes = text.as_bytes();
+        let base = bytes.as_ptr() as usize;
+        let offset =
+            |s: &[u8]| u32::try_from((s.as_ptr() as usize).saturating_sub(base)).unwrap_or(0);
+        let mut index = heapless::Vec::new();
+        let mut complete = true;
+        for section in locate::sections(bytes) {
+            let entry = Indexed {
+                hash: name_hash(section.name),
+                name: (offset(section.name.as_bytes()), section.name.len() as u32),
+                body: (offset(section.body), section.body.len() as u32),
+            };
+            if index.push(entry).is_err() {
+                complete = false;
+                break;
+            }
+        }
+        Self {
+            info,
+            text,
+            index,
+            complete,
+            down: false,
+            fail_map: None,
+        }
+    }
+
+    fn slice(&self, (start, len): (u32, u32)) -> &[u8] {
+        let start = start as usize;
+        self.text
+            .as_bytes()
+            .get(start..start.saturating_add(len as usize))
+            .unwrap_or_default()
+    }
+
+    /// The body of section `name`, through the index.
+    fn section(&self, name: &str) -> Option<&[u8]> {
+        if !self.complete {
+            return locate::section(self.text.as_bytes(), name);
+        }
+        let hash = name_hash(name);
+        self.index
+            .iter()
+            .find(|e| e.hash == hash && self.slice(e.name) == name.as_bytes())
+            .map(|e| self.slice(e.body))
+    }
+}
+
+/// Up to `DEVICES` simulated devices, each holding up to `TEXT` bytes of expanded configuration.
+pub struct MockWorld<const DEVICES: usize = 4, const TEXT: usize = 32768> {
+    devices: spin::Mutex<heapless::Vec<MockDevice<TEXT>, DEVICES>>,
+    attached: AtomicU32,
+}
+
+impl<const DEVICES: usize, const TEXT: usize> Default for MockWorld<DEVICES, TEXT> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const DEVICES: usize, const TEXT: usize> MockWorld<DEVICES, TEXT> {
+    /// A world without devices (usable in a `static`).
+    pub const fn new() -> Self {
+        Self {
+            devices: spin::Mutex::new(heapless::Vec::new()),
+            attached: AtomicU32::new(0),
+        }
+    }
+
+    /// Adds (starts) a device of `device_type` with configuration `config`, which is validated for
+    /// the device and expanded at the next accel id. Returns the accel id.
+    ///
+    /// The file is parsed into tables of 16 sections and 256 keys, which fits firmware stacks.
+    pub fn add_device(&self, device_type: DeviceType, config: &[u8]) -> Result<u32, MockError> {
+        let accel_id = u32::try_from(self.devices.lock().len()).unwrap_or(u32::MAX);
+        let first_error: Cell<Option<&'static str>> = Cell::new(None);
+        let mut note = |d: Diagnostic<'_>| {
+            if d.severity() == Severity::Error && first_error.get().is_none() {
+                first_error.set(Some(d.code().as_str()));
+            }
+        };
+        let parsed: Config<'_, 16, 256> = Config::parse(config, &mut note);
+        let context = Context {
+            device: Some(device_type),
+            accel_id,
+        };
+        validate(&parsed, &context, &mut note);
+        if first_error.get().is_none() {
+            check_capacity(&parsed, device_type, accel_id, &mut note);
+        }
+        if let Some(code) = first_error.get() {
+            return Err(MockError::InvalidConfig(code));
+        }
+        let mut text = heapless::String::<TEXT>::new();
+        expand(
+            &parsed,
+            device_type,
+            accel_id,
+            &mut ConfWriter::new(&mut text),
+        )
+        .map_err(|_| MockError::TextFull)?;
+        self.push(device_type, text)
+    }
+
+    /// Adds a device whose configuration is already expanded.
+    pub fn add_expanded(&self, device_type: DeviceType, expanded: &str) -> Result<u32, MockError> {
+        let mut text = heapless::String::<TEXT>::new();
+        text.write_str(expanded).map_err(|_| MockError::TextFull)?;
+        self.push(device_type, text)
+    }
+
+    fn push(
+        &self,
+        device_type: DeviceType,
+        text: heapless::String<TEXT>,
+    ) -> Result<u32, MockError> {
+        let mut devices = self.devices.lock();
+        let accel_id = u32::try_from(devices.len()).unwrap_or(u32::MAX);
+        devices
+            .push(MockDevice::new(
+                DeviceInfo {
+                    accel_id,
+                    device_type,
+                    pci: None,
+                },
+                text,
+            ))
+            .map_err(|_| MockError::TooManyDevices)?;
+        Ok(accel_id)
+    }
+
+    /// Fault injection: takes a device down (it stops being listed as started) or brings it back.
+    pub fn set_down(&self, accel_id: u32, down: bool) {
+        if let Some(d) = self
+            .devices
+            .lock()
+            .iter_mut()
+            .find(|d| d.info.accel_id == accel_id)
+        {
+            d.down = down;
+        }
+    }
+
+    /// Fault injection: attaching to the device fails as if mapping `bank` failed (`None` clears).
+    pub fn fail_attach(&self, accel_id: u32, bank: Option<u16>) {
+        if let Some(d) = self
+            .devices
+            .lock()
+            .iter_mut()
+            .find(|d| d.info.accel_id == accel_id)
+        {
+            d.fail_map = bank;
+        }
+    }
+
+    /// Attachments alive now (inherited copies in forked children not counted).
+    pub fn attached(&self) -> u32 {
+        self.attached.load(Ordering::SeqCst)
+    }
+
+    /// Calls `f` with the expanded configuration of device `accel_id`.
+    pub fn with_text<R>(&self, accel_id: u32, f: impl FnOnce(&str) -> R) -> Option<R> {
+        let devices = self.devices.lock();
+        devices
+            .iter()
+            .find(|d| d.info.accel_id == accel_id)
+            .map(|d| f(&d.text))
+    }
+
+    fn with_device<R>(
+        &self,
+        accel_id: u32,
+        f: impl FnOnce(&MockDevice<TEXT>) -> R,
+    ) -> Result<R, MockError> {
+        let devices = self.devices.lock();
+        let device = devices
+            .iter()
+            .find(|d| d.info.accel_id == accel_id)
+            .ok_or(MockError::NoSuchDevice(accel_id))?;
+        if device.down {
+            return Err(MockError::DeviceDown(accel_id));
+        }
+        Ok(f(device))
+    }
+}
+
+impl<const DEVICES: usize, const TEXT: usize> ErrorType for MockWorld<DEVICES, TEXT> {
+    type Error = MockError;
+}
+
+impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVICES, TEXT> {
+    type Session = MockSession<'w>;
+
+    fn count(&self) -> Result<usize, MockError> {
+        Ok(self.devices.lock().iter().filter(|d| !d.down).count())
+    }
+
+    fn device(&self, index: usize) -> Result<Option<DeviceInfo>, MockError> {
+        Ok(self
+            .devices
+            .lock()
+            .iter()
+            .filter(|d| !d.down)
+            .nth(index)
+            .map(|d| d.info))
+    }
+
+    fn has_section(&self, accel_id: u32, section: &str) -> Result<bool, MockError> {
+        self.with_device(accel_id, |d| d.section(section).is_some())
+    }
+
+    fn with_value<T>(
+        &self,
+        accel_id: u32,
+        section: &str,
+        key: &str,
+        f: impl FnOnce(Option<&str>) -> T,
+    ) -> Result<T, MockError> {
+        self.with_device(accel_id, |d| {
+            let value = d.section(section).and_then(|body| locate::value(body, key));
+            match value {
+                Some(text) => f(Some(&text.compact())),
+                None => f(None),
+            }
+        })
+    }
+
+    fn for_each_user_section(
+        &self,
+        accel_id: u32,
+        f: &mut dyn FnMut(&str),
+    ) -> Result<(), MockError> {
+        self.with_device(accel_id, |d| {
+            let text = d.text.as_bytes();
+            for section in locate::sections(text) {
+                let derived =
+                    derived_base(section.name).is_some_and(|base| d.section(base).is_some());
+                if SectionKind::of(section.name) == SectionKind::User && !derived {
+                    f(section.name);
+                }
+            }
+        })
+    }
+
+    fn attach(&self, accel_id: u32, section: &str) -> Result<MockSession<'w>, MockError> {
+        let fail = self.with_device(accel_id, |d| {
+            d.fail_map.filter(|_| d.section(section).is_some())
+        })?;
+        if let Some(bank) = fail {
+            return Err(MockError::MapFailed { accel_id, bank });
+        }
+        self.attached.fetch_add(1, Ordering::SeqCst);
+        Ok(MockSession {
+            attached: &self.attached,
+            accel_id,
+            inherited: false,
+        })
+    }
+}
+
+/// A simulated process's attachment to a mock device.
+#[derive(Debug)]
+pub struct MockSession<'w> {
+    attached: &'w AtomicU32,
+    accel_id: u32,
+    inherited: bool,
+}
+
+impl Clone for MockSession<'_> {
+    /// A copy inherited through fork: it tears nothing down.
+    fn clone(&self) -> Self {
+        Self {
+            attached: self.attached,
+            accel_id: self.accel_id,
+            inherited: true,
+        }
+    }
+}
+
+impl Drop for MockSession<'_> {
+    fn drop(&mut self) {
+        if !self.inherited {
+            self.attached.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Session for MockSession<'_> {
+    fn accel_id(&self) -> u32 {
+        self.accel_id
+    }
+
+    fn abandon(mut self) {
+        self.inherited = true;
+    }
+}

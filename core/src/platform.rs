@@ -1,0 +1,183 @@
+//! The platform boundary: what a backend (Linux, mock, a board) must provide to the core.
+//!
+//! Shaped like embedded-hal: each backend has its own error type implementing [`Error`], and the
+//! core only ever looks at its [`ErrorKind`]. Three small traits split the responsibilities:
+//!
+//! * [`Devices`] — the started devices and their *expanded* configuration, and attaching to one;
+//! * [`SlotRegistry`] — atomically leasing one derived section name; the [`Lease`] is released when
+//!   dropped, and the platform releases it when the holder dies;
+//! * [`Platform`] — who the caller is (process identity, to detect fork) and time (for the bounded
+//!   wait, which sleeps through the platform and never spins).
+
+use core::fmt;
+
+use crate::profile::DeviceType;
+
+/// What went wrong in a backend, as far as the core cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No device is started (or the device node does not exist).
+    NoDevice,
+    /// The caller lacks a permission (the backend's message names the path and the right).
+    PermissionDenied,
+    /// Something that should exist does not.
+    NotFound,
+    /// A fixed-capacity table is full.
+    Full,
+    /// A lease this process held was taken away.
+    LeaseLost,
+    /// A device, bank or ring could not be set up.
+    SetupFailed,
+    /// Any other I/O failure.
+    Io,
+    /// The operation is not supported here.
+    Unsupported,
+    /// Anything else.
+    Other,
+}
+
+/// A backend error.
+pub trait Error: fmt::Debug + fmt::Display {
+    /// Classifies the error.
+    fn kind(&self) -> ErrorKind;
+}
+
+/// Associates a backend with its error type.
+pub trait ErrorType {
+    /// The error type.
+    type Error: Error;
+}
+
+impl<T: ErrorType + ?Sized> ErrorType for &T {
+    type Error = T::Error;
+}
+
+/// A PCI address `domain:bus:device.function`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PciAddress {
+    /// PCI domain.
+    pub domain: u16,
+    /// Bus.
+    pub bus: u8,
+    /// Device.
+    pub device: u8,
+    /// Function.
+    pub function: u8,
+}
+
+impl fmt::Display for PciAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04x}:{:02x}:{:02x}.{:x}",
+            self.domain, self.bus, self.device, self.function
+        )
+    }
+}
+
+/// A started device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// Global accel id (numbering over all devices).
+    pub accel_id: u32,
+    /// Its type.
+    pub device_type: DeviceType,
+    /// Its PCI address, when known.
+    pub pci: Option<PciAddress>,
+}
+
+/// The started devices and their expanded configurations.
+pub trait Devices: ErrorType {
+    /// What attaching to a device gives; dropping it tears the attachment down.
+    type Session: Session;
+
+    /// Number of started devices.
+    fn count(&self) -> Result<usize, Self::Error>;
+
+    /// The `index`-th started device, in ascending accel id.
+    fn device(&self, index: usize) -> Result<Option<DeviceInfo>, Self::Error>;
+
+    /// Whether the expanded configuration of device `accel_id` has section `section`.
+    fn has_section(&self, accel_id: u32, section: &str) -> Result<bool, Self::Error>;
+
+    /// Calls `f` with the value of `key` in `section` of device `accel_id` (`None` when absent).
+    fn with_value<T>(
+        &self,
+        accel_id: u32,
+        section: &str,
+        key: &str,
+        f: impl FnOnce(Option<&str>) -> T,
+    ) -> Result<T, Self::Error>;
+
+    /// Calls `f` with the name of every user section (not derived ones) of device `accel_id`.
+    fn for_each_user_section(
+        &self,
+        accel_id: u32,
+        f: &mut dyn FnMut(&str),
+    ) -> Result<(), Self::Error>;
+
+    /// Attaches this process to device `accel_id` for derived section `section`.
+    fn attach(&self, accel_id: u32, section: &str) -> Result<Self::Session, Self::Error>;
+}
+
+/// A process's attachment to one device.
+pub trait Session {
+    /// The device.
+    fn accel_id(&self) -> u32;
+
+    /// Forgets an attachment inherited through fork without tearing anything down (the parent
+    /// still uses it).
+    fn abandon(self)
+    where
+        Self: Sized;
+}
+
+/// Who holds a slot.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Holder {
+    /// Process (or task) id.
+    pub pid: u32,
+    /// User id, where the platform has users.
+    pub uid: u32,
+    /// When the lease was taken, seconds since the Unix epoch (0 when unknown).
+    pub since: u64,
+    /// Short command name.
+    pub command: heapless::String<16>,
+}
+
+/// Cross-process leases on derived section names.
+pub trait SlotRegistry: ErrorType {
+    /// A held lease; dropping the last copy releases it.
+    type Lease: Lease<Error = Self::Error>;
+
+    /// Atomically leases `name` for `holder`; `Ok(None)` when someone else holds it.
+    fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<Self::Lease>, Self::Error>;
+
+    /// Who holds `name` right now (`None` when it is free). Must not take the lease.
+    fn holder(&self, name: &str) -> Result<Option<Holder>, Self::Error>;
+}
+
+/// One held lease.
+pub trait Lease: ErrorType {
+    /// The leased name.
+    fn name(&self) -> &str;
+
+    /// Whether the lease is still held (a backend may lose it, for example to an administrator).
+    fn check(&self) -> Result<(), Self::Error>;
+}
+
+/// The caller's identity and time.
+pub trait Platform {
+    /// The current process (or task) id; a change means the process was forked.
+    fn process_id(&self) -> u32;
+
+    /// What to record as holder of a lease taken now.
+    fn holder(&self) -> Holder;
+
+    /// A monotonic clock in milliseconds.
+    fn now_ms(&self) -> u64;
+
+    /// Sleeps (never spins) for `ms` milliseconds.
+    fn sleep_ms(&self, ms: u64);
+}

@@ -1,0 +1,476 @@
+//! The start/stop state machine of `icp_sal_userStart` / `icp_sal_userStop`, made race-free and
+//! fork-correct (`reference/qat-semantics.md` §4, `reference/user-pain.md` §4).
+//!
+//! One [`Sal`] exists per process (a `static` in firmware and in the C library). Its state — owner
+//! process id, reference count, the lease, the attached devices — lives behind one mutex (generic over
+//! `lock_api::RawMutex`: `spin` on bare metal, a blocking mutex on Linux), and the process-identity
+//! check happens *inside* it, so the first start is race-free and start and stop may come from
+//! different threads.
+//!
+//! * First `start` in a process: search a slot, lease it, attach to every device that has the derived
+//!   section. Any failure releases everything taken so far, the lease included.
+//! * Later `start`s: count + 1 (at most 64), whatever name they pass; the reply names the section
+//!   really held.
+//! * `stop`: count − 1; the last one detaches (in reverse order) and drops the lease last.
+//! * After `fork` the child inherits the state; its first `start` or `stop` notices the new process
+//!   id, abandons the inherited attachments without tearing down the parent's, and drops its copy of
+//!   the lease (which leaves the parent's lease held). The child's `stop` fails; its `start` takes a
+//!   new slot.
+
+mod error;
+
+pub use error::{Detail, SectionName, StartError, StopError, detail, section_name};
+
+use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_START_REF_COUNT};
+use crate::names::check_name;
+use crate::platform::{
+    Devices, Error as _, ErrorKind, Lease as _, Platform, Session, SlotRegistry,
+};
+use crate::slot::{SearchError, SlotInfo, SlotName, Tally, for_each_slot, search};
+
+/// A successful start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Started {
+    /// The derived section this process holds.
+    pub section: SlotName,
+    /// The reference count after this start.
+    pub count: u32,
+    /// Whether this start took the slot (the first start of the process).
+    pub first: bool,
+}
+
+/// A successful stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// Starts still outstanding; 0 means the slot was released.
+    pub remaining: u32,
+}
+
+/// What a start would get now (nothing is taken).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    /// The derived section a start would be granted.
+    pub section: SlotName,
+    /// Free slots of the section.
+    pub free: u32,
+    /// All slots of the section.
+    pub total: u32,
+}
+
+/// Process-global start/stop state.
+#[derive(Debug)]
+struct State<L, S, const DEVICES: usize> {
+    owner: Option<u32>,
+    count: u32,
+    lease: Option<L>,
+    section: SlotName,
+    sessions: heapless::Vec<S, DEVICES>,
+}
+
+impl<L, S, const DEVICES: usize> State<L, S, DEVICES> {
+    const fn new() -> Self {
+        Self {
+            owner: None,
+            count: 0,
+            lease: None,
+            section: SlotName::new(),
+            sessions: heapless::Vec::new(),
+        }
+    }
+
+    /// Releases everything: attachments in reverse order, then the lease.
+    fn teardown(&mut self) {
+        while let Some(session) = self.sessions.pop() {
+            drop(session);
+        }
+        self.lease = None;
+        self.count = 0;
+        self.owner = None;
+        self.section.clear();
+    }
+}
+
+impl<L, S: Session, const DEVICES: usize> State<L, S, DEVICES> {
+    /// Forgets state inherited through fork: the attachments belong to the parent, and dropping our
+    /// copy of the lease leaves the parent's lease held. Returns the parent's id, if there was one.
+    fn leave_inherited(&mut self, pid: u32) -> Option<u32> {
+        let parent = self.owner.filter(|owner| *owner != pid)?;
+        while let Some(session) = self.sessions.pop() {
+            session.abandon();
+        }
+        self.lease = None;
+        self.count = 0;
+        self.owner = None;
+        self.section.clear();
+        Some(parent)
+    }
+}
+
+/// The start/stop state machine of one process.
+///
+/// `M` is the raw mutex guarding the state; `DEVICES` bounds how many devices one process attaches
+/// to (with `LimitDevAccess = 0` that is every device holding the section).
+pub struct Sal<P, D, R, M = spin::Mutex<()>, const DEVICES: usize = 16>
+where
+    D: Devices,
+    R: SlotRegistry,
+    M: lock_api::RawMutex,
+{
+    platform: P,
+    devices: D,
+    registry: R,
+    state: lock_api::Mutex<M, State<R::Lease, D::Session, DEVICES>>,
+}
+
+impl<P, D, R, M, const DEVICES: usize> Sal<P, D, R, M, DEVICES>
+where
+    P: Platform,
+    D: Devices,
+    R: SlotRegistry,
+    M: lock_api::RawMutex,
+{
+    /// A state machine over these backends, with nothing started (usable in a `static`).
+    pub const fn new(platform: P, devices: D, registry: R) -> Self {
+        Self {
+            platform,
+            devices,
+            registry,
+            state: lock_api::Mutex::new(State::new()),
+        }
+    }
+
+    /// The platform.
+    pub fn platform(&self) -> &P {
+        &self.platform
+    }
+
+    /// The device backend.
+    pub fn devices(&self) -> &D {
+        &self.devices
+    }
+
+    /// The slot registry.
+    pub fn registry(&self) -> &R {
+        &self.registry
+    }
+
+    /// `icp_sal_userStart(name)`.
+    pub fn start(&self, name: &[u8]) -> Result<Started, StartError> {
+        let base = check_name(name).map_err(|reason| StartError::InvalidName {
+            name: section_name(name),
+            reason,
+        })?;
+        let pid = self.platform.process_id();
+        let mut state = self.state.lock();
+        state.leave_inherited(pid);
+        if state.count > 0 {
+            if let Some(lease) = state.lease.as_ref()
+                && lease.check().is_err()
+            {
+                let section = state.section.clone();
+                state.teardown();
+                return Err(StartError::LeaseLost { section });
+            }
+            if state.count >= MAX_START_REF_COUNT {
+                return Err(StartError::RefCountExhausted);
+            }
+            state.count = state.count.saturating_add(1);
+            return Ok(Started {
+                section: state.section.clone(),
+                count: state.count,
+                first: false,
+            });
+        }
+        let holder = self.platform.holder();
+        let outcome = search(&self.devices, &self.registry, base, Some(&holder))
+            .map_err(|e| self.search_error(base, e))?;
+        let Some(grant) = outcome.grant else {
+            return Err(self.all_taken(base, &outcome.tally));
+        };
+        if grant.name.len() > MAX_DERIVED_NAME_LEN {
+            let mut name = crate::diag::NameBuf::new();
+            let _ = name.push_str(&grant.name);
+            return Err(StartError::DerivedNameTooLong { name });
+        }
+        let sessions = self.attach_all(&grant.name)?;
+        state.owner = Some(pid);
+        state.count = 1;
+        state.section = grant.name.clone();
+        state.sessions = sessions;
+        state.lease = Some(grant.lease);
+        Ok(Started {
+            section: grant.name,
+            count: 1,
+            first: true,
+        })
+    }
+
+    /// Starts, waiting up to `timeout_ms` for a slot while all are taken. Sleeps through the
+    /// platform with exponential back-off (10 ms doubling to 500 ms); never spins, never holds the
+    /// state lock while sleeping. Other failures return at once.
+    pub fn start_wait(&self, name: &[u8], timeout_ms: u64) -> Result<Started, StartError> {
+        let deadline = self.platform.now_ms().saturating_add(timeout_ms);
+        let mut pause = 10u64;
+        loop {
+            match self.start(name) {
+                Err(StartError::AllSlotsTaken { .. }) if self.platform.now_ms() < deadline => {
+                    let left = deadline.saturating_sub(self.platform.now_ms());
+                    self.platform.sleep_ms(pause.min(left).max(1));
+                    pause = pause.saturating_mul(2).min(500);
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// `icp_sal_userStop()`.
+    pub fn stop(&self) -> Result<Stopped, StopError> {
+        let pid = self.platform.process_id();
+        let mut state = self.state.lock();
+        if let Some(parent) = state.leave_inherited(pid) {
+            return Err(StopError::ForkedChild { parent, child: pid });
+        }
+        if state.count == 0 {
+            return Err(StopError::NotStarted);
+        }
+        if state.count > 1 {
+            if let Some(lease) = state.lease.as_ref()
+                && lease.check().is_err()
+            {
+                let section = state.section.clone();
+                state.teardown();
+                return Err(StopError::LeaseLost { section });
+            }
+            state.count = state.count.saturating_sub(1);
+            return Ok(Stopped {
+                remaining: state.count,
+            });
+        }
+        let lost = state
+            .lease
+            .as_ref()
+            .is_some_and(|lease| lease.check().is_err());
+        let section = state.section.clone();
+        state.teardown();
+        if lost {
+            return Err(StopError::LeaseLost { section });
+        }
+        Ok(Stopped { remaining: 0 })
+    }
+
+    /// Drops state inherited through fork now (for an atfork child handler); a no-op otherwise.
+    pub fn after_fork_in_child(&self) {
+        let pid = self.platform.process_id();
+        self.state.lock().leave_inherited(pid);
+    }
+
+    /// The derived section this process holds, if it has started.
+    pub fn section(&self) -> Option<SlotName> {
+        let pid = self.platform.process_id();
+        let state = self.state.lock();
+        (state.owner == Some(pid) && state.count > 0).then(|| state.section.clone())
+    }
+
+    /// The reference count of this process (0 when not started, or in a forked child).
+    pub fn count(&self) -> u32 {
+        let pid = self.platform.process_id();
+        let state = self.state.lock();
+        if state.owner == Some(pid) {
+            state.count
+        } else {
+            0
+        }
+    }
+
+    /// Whether a start of `name` would succeed now, and with which section; takes nothing.
+    pub fn probe(&self, name: &[u8]) -> Result<Probe, StartError> {
+        let base = check_name(name).map_err(|reason| StartError::InvalidName {
+            name: section_name(name),
+            reason,
+        })?;
+        let outcome = search(&self.devices, &self.registry, base, None)
+            .map_err(|e| self.search_error(base, e))?;
+        let tally = outcome.tally;
+        match &tally.first_free {
+            Some((section, _)) => Ok(Probe {
+                section: section.clone(),
+                free: tally.total.saturating_sub(tally.in_use),
+                total: tally.total,
+            }),
+            None => Err(self.all_taken(base, &tally)),
+        }
+    }
+
+    /// Calls `f` with every slot of every section on every started device, and its holder.
+    pub fn holders(&self, f: impl FnMut(&SlotInfo<'_>)) -> Result<(), StartError> {
+        for_each_slot(&self.devices, &self.registry, f).map_err(|e| self.search_error("", e))
+    }
+
+    /// Attaches to every device that has `section`; on failure detaches what was attached.
+    fn attach_all(&self, section: &str) -> Result<heapless::Vec<D::Session, DEVICES>, StartError> {
+        let mut sessions: heapless::Vec<D::Session, DEVICES> = heapless::Vec::new();
+        let fail = |sessions: &mut heapless::Vec<D::Session, DEVICES>, error: StartError| {
+            while let Some(session) = sessions.pop() {
+                drop(session);
+            }
+            error
+        };
+        let count = self.devices.count().map_err(|e| StartError::Devices {
+            kind: e.kind(),
+            detail: detail(&e),
+        })?;
+        for index in 0..count {
+            let device = match self.devices.device(index) {
+                Ok(Some(device)) => device,
+                Ok(None) => continue,
+                Err(e) => {
+                    return Err(fail(
+                        &mut sessions,
+                        StartError::Devices {
+                            kind: e.kind(),
+                            detail: detail(&e),
+                        },
+                    ));
+                }
+            };
+            let has = self.devices.has_section(device.accel_id, section);
+            match has {
+                Ok(false) => continue,
+                Ok(true) => {}
+                Err(e) => {
+                    return Err(fail(
+                        &mut sessions,
+                        StartError::Devices {
+                            kind: e.kind(),
+                            detail: detail(&e),
+                        },
+                    ));
+                }
+            }
+            let setup_error = |d: Detail| StartError::DeviceSetup {
+                accel_id: device.accel_id,
+                section: section_slot(section),
+                detail: d,
+            };
+            match self.devices.attach(device.accel_id, section) {
+                Ok(session) => {
+                    if let Err(session) = sessions.push(session) {
+                        drop(session);
+                        return Err(fail(
+                            &mut sessions,
+                            setup_error(detail(&format_args!(
+                                "this process can attach to at most {DEVICES} devices"
+                            ))),
+                        ));
+                    }
+                }
+                Err(e) => return Err(fail(&mut sessions, setup_error(detail(&e)))),
+            }
+        }
+        Ok(sessions)
+    }
+
+    fn search_error(&self, base: &str, error: SearchError<D::Error, R::Error>) -> StartError {
+        match error {
+            SearchError::NoDevice => StartError::NoDevice {
+                detail: Detail::new(),
+            },
+            SearchError::NotConfigured => self.not_configured(base),
+            SearchError::NameTooLong(name) => StartError::DerivedNameTooLong { name },
+            SearchError::Devices(e) => backend_error(e.kind(), detail(&e), false),
+            SearchError::Registry(e) => backend_error(e.kind(), detail(&e), true),
+        }
+    }
+
+    fn not_configured(&self, base: &str) -> StartError {
+        let mut available: heapless::Vec<SectionName, 6> = heapless::Vec::new();
+        let mut more = 0u32;
+        let count = self.devices.count().unwrap_or(0);
+        for index in 0..count {
+            let Ok(Some(device)) = self.devices.device(index) else {
+                continue;
+            };
+            let _ = self
+                .devices
+                .for_each_user_section(device.accel_id, &mut |name| {
+                    if available.iter().any(|a| a == name) {
+                        return;
+                    }
+                    if available.push(section_name(name.as_bytes())).is_err() {
+                        more = more.saturating_add(1);
+                    }
+                });
+        }
+        StartError::SectionNotConfigured {
+            section: section_name(base.as_bytes()),
+            available,
+            more,
+        }
+    }
+
+    fn all_taken(&self, base: &str, tally: &Tally) -> StartError {
+        let mut holders = heapless::Vec::new();
+        for name in &tally.taken {
+            if let Ok(Some(holder)) = self.registry.holder(name)
+                && holders.push((name.clone(), holder.pid)).is_err()
+            {
+                break;
+            }
+        }
+        StartError::AllSlotsTaken {
+            section: section_name(base.as_bytes()),
+            in_use: tally.in_use,
+            total: tally.total,
+            holders,
+        }
+    }
+}
+
+impl<P, D, R, M, const DEVICES: usize> Sal<P, D, R, M, DEVICES>
+where
+    P: Platform,
+    D: Devices + Clone,
+    R: SlotRegistry + Clone,
+    R::Lease: Clone,
+    D::Session: Clone,
+    M: lock_api::RawMutex,
+{
+    /// What `fork` makes of this process: a copy of the whole state (lease and attachments included)
+    /// seen through `platform`, whose process id differs. Used by simulated processes; on a real
+    /// system the operating system does this.
+    pub fn forked(&self, platform: P) -> Self {
+        let state = self.state.lock();
+        let copy = State {
+            owner: state.owner,
+            count: state.count,
+            lease: state.lease.clone(),
+            section: state.section.clone(),
+            sessions: state.sessions.clone(),
+        };
+        Self {
+            platform,
+            devices: self.devices.clone(),
+            registry: self.registry.clone(),
+            state: lock_api::Mutex::new(copy),
+        }
+    }
+}
+
+fn section_slot(section: &str) -> SlotName {
+    let mut out = SlotName::new();
+    for c in section.chars() {
+        if out.push(c).is_err() {
+            break;
+        }
+    }
+    out
+}
+
+fn backend_error(kind: ErrorKind, detail: Detail, registry: bool) -> StartError {
+    match kind {
+        ErrorKind::PermissionDenied => StartError::PermissionDenied { detail },
+        ErrorKind::NoDevice => StartError::NoDevice { detail },
+        _ if registry => StartError::Registry { kind, detail },
+        _ => StartError::Devices { kind, detail },
+    }
+}

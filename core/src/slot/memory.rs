@@ -1,0 +1,319 @@
+//! [`MemoryRegistry`]: a fixed-capacity slot registry for one address space (bare metal, unikernel,
+//! tests), behind a spin lock.
+//!
+//! A lease behaves like an open file description: cloning it (what `fork` does to a file descriptor)
+//! adds a copy, dropping a copy removes it, and the slot is free again when the last copy is gone —
+//! exactly how a `flock` lease behaves on Linux, so the same state machine is tested against both.
+
+use core::fmt;
+
+use super::SlotName;
+use crate::config::name_hash;
+use crate::platform::{Error, ErrorKind, ErrorType, Holder, Lease, SlotRegistry};
+
+/// Why the in-memory registry refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryError {
+    /// Every entry of the table is in use.
+    Full {
+        /// The table's capacity.
+        capacity: usize,
+    },
+    /// The name does not fit a slot name (31 bytes).
+    NameTooLong,
+    /// The lease was revoked.
+    LeaseLost,
+}
+
+impl fmt::Display for MemoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full { capacity } => write!(
+                f,
+                "the in-memory slot registry is full ({capacity} leases); build it with a larger capacity"
+            ),
+            Self::NameTooLong => f.write_str("slot names are limited to 31 bytes"),
+            Self::LeaseLost => f.write_str("the lease was revoked while this process held it"),
+        }
+    }
+}
+
+impl Error for MemoryError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Full { .. } => ErrorKind::Full,
+            Self::NameTooLong => ErrorKind::Other,
+            Self::LeaseLost => ErrorKind::LeaseLost,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    hash: u32,
+    name: SlotName,
+    holder: Holder,
+    copies: u32,
+    generation: u32,
+    lost: bool,
+}
+
+#[derive(Debug)]
+struct Table<const N: usize> {
+    entries: [Option<Entry>; N],
+    generation: u32,
+    limit: usize,
+}
+
+/// A registry of at most `N` simultaneous leases.
+#[derive(Debug)]
+pub struct MemoryRegistry<const N: usize = 64> {
+    table: spin::Mutex<Table<N>>,
+}
+
+impl<const N: usize> Default for MemoryRegistry<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Entry {
+    fn is(&self, hash: u32, name: &str) -> bool {
+        !self.lost && self.hash == hash && self.name == name
+    }
+}
+
+impl<const N: usize> MemoryRegistry<N> {
+    /// An empty registry (usable in a `static`).
+    pub const fn new() -> Self {
+        Self {
+            table: spin::Mutex::new(Table {
+                entries: [const { None }; N],
+                generation: 0,
+                limit: N,
+            }),
+        }
+    }
+
+    /// Fault injection and tuning: accept at most `limit` leases (capped at `N`).
+    pub fn set_limit(&self, limit: usize) {
+        self.table.lock().limit = limit.min(N);
+    }
+
+    /// Fault injection: revokes the lease on `name`, freeing the name for others while the holder
+    /// still believes it holds it (its next [`Lease::check`] fails). Returns whether it was held.
+    pub fn revoke(&self, name: &str) -> bool {
+        let hash = name_hash(name);
+        let mut table = self.table.lock();
+        match table
+            .entries
+            .iter_mut()
+            .flatten()
+            .find(|e| e.is(hash, name))
+        {
+            Some(entry) => {
+                entry.lost = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Number of names leased now.
+    pub fn leased(&self) -> usize {
+        self.table
+            .lock()
+            .entries
+            .iter()
+            .flatten()
+            .filter(|e| !e.lost)
+            .count()
+    }
+
+    /// Calls `f` with every leased name and its holder.
+    pub fn for_each(&self, mut f: impl FnMut(&str, &Holder)) {
+        let table = self.table.lock();
+        for entry in table.entries.iter().flatten().filter(|e| !e.lost) {
+            f(&entry.name, &entry.holder);
+        }
+    }
+
+    fn change(&self, index: usize, generation: u32, delta: i8) {
+        let mut table = self.table.lock();
+        let Some(slot) = table.entries.get_mut(index) else {
+            return;
+        };
+        let remove = match slot.as_mut() {
+            Some(entry) if entry.generation == generation => {
+                entry.copies = if delta > 0 {
+                    entry.copies.saturating_add(1)
+                } else {
+                    entry.copies.saturating_sub(1)
+                };
+                entry.copies == 0
+            }
+            _ => false,
+        };
+        if remove {
+            *slot = None;
+        }
+    }
+}
+
+impl<const N: usize> ErrorType for MemoryRegistry<N> {
+    type Error = MemoryError;
+}
+
+impl<'r, const N: usize> SlotRegistry for &'r MemoryRegistry<N> {
+    type Lease = MemoryLease<'r, N>;
+
+    fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<Self::Lease>, MemoryError> {
+        let mut stored = SlotName::new();
+        stored
+            .push_str(name)
+            .map_err(|_| MemoryError::NameTooLong)?;
+        let hash = name_hash(name);
+        let mut table = self.table.lock();
+        if table.entries.iter().flatten().any(|e| e.is(hash, name)) {
+            return Ok(None);
+        }
+        let used = table.entries.iter().flatten().count();
+        let limit = table.limit;
+        let free = table
+            .entries
+            .iter()
+            .position(Option::is_none)
+            .filter(|_| used < limit)
+            .ok_or(MemoryError::Full { capacity: limit })?;
+        table.generation = table.generation.wrapping_add(1);
+        let generation = table.generation;
+        if let Some(slot) = table.entries.get_mut(free) {
+            *slot = Some(Entry {
+                hash,
+                name: stored,
+                holder: holder.clone(),
+                copies: 1,
+                generation,
+                lost: false,
+            });
+        }
+        Ok(Some(MemoryLease {
+            registry: self,
+            index: free,
+            generation,
+            name: table
+                .entries
+                .get(free)
+                .and_then(|e| e.as_ref())
+                .map(|e| e.name.clone())
+                .unwrap_or_default(),
+        }))
+    }
+
+    fn holder(&self, name: &str) -> Result<Option<Holder>, MemoryError> {
+        let hash = name_hash(name);
+        Ok(self
+            .table
+            .lock()
+            .entries
+            .iter()
+            .flatten()
+            .find(|e| e.is(hash, name))
+            .map(|e| e.holder.clone()))
+    }
+}
+
+/// A lease in a [`MemoryRegistry`]; clones are copies of the same lease.
+#[derive(Debug)]
+pub struct MemoryLease<'r, const N: usize> {
+    registry: &'r MemoryRegistry<N>,
+    index: usize,
+    generation: u32,
+    name: SlotName,
+}
+
+impl<const N: usize> Clone for MemoryLease<'_, N> {
+    fn clone(&self) -> Self {
+        self.registry.change(self.index, self.generation, 1);
+        Self {
+            registry: self.registry,
+            index: self.index,
+            generation: self.generation,
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl<const N: usize> Drop for MemoryLease<'_, N> {
+    fn drop(&mut self) {
+        self.registry.change(self.index, self.generation, -1);
+    }
+}
+
+impl<const N: usize> ErrorType for MemoryLease<'_, N> {
+    type Error = MemoryError;
+}
+
+impl<const N: usize> Lease for MemoryLease<'_, N> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn check(&self) -> Result<(), MemoryError> {
+        let table = self.registry.table.lock();
+        match table.entries.get(self.index).and_then(Option::as_ref) {
+            Some(entry) if entry.generation == self.generation && !entry.lost => Ok(()),
+            _ => Err(MemoryError::LeaseLost),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_holder_per_name_and_release_on_last_copy() {
+        let registry = MemoryRegistry::<4>::new();
+        let r = &registry;
+        let holder = Holder::default();
+        let lease = r.try_lease("S_INT_0", &holder).expect("ok").expect("free");
+        assert!(r.try_lease("S_INT_0", &holder).expect("ok").is_none());
+        let copy = lease.clone();
+        drop(lease);
+        assert!(
+            r.try_lease("S_INT_0", &holder).expect("ok").is_none(),
+            "a copy still holds it"
+        );
+        drop(copy);
+        assert!(r.try_lease("S_INT_0", &holder).expect("ok").is_some());
+        assert_eq!(registry.leased(), 0);
+    }
+
+    #[test]
+    fn full_and_revoked() {
+        let registry = MemoryRegistry::<2>::new();
+        let r = &registry;
+        let h = Holder::default();
+        let a = r.try_lease("a", &h).expect("ok").expect("free");
+        let _b = r.try_lease("b", &h).expect("ok").expect("free");
+        assert_eq!(
+            r.try_lease("c", &h).map(|l| l.is_some()),
+            Err(MemoryError::Full { capacity: 2 })
+        );
+        assert!(registry.revoke("a"));
+        assert_eq!(a.check(), Err(MemoryError::LeaseLost));
+        // The revoked entry keeps its place until the old holder lets go of it.
+        assert_eq!(
+            r.try_lease("a", &h).map(|l| l.is_some()),
+            Err(MemoryError::Full { capacity: 2 })
+        );
+        drop(a);
+        assert!(r.try_lease("a", &h).expect("ok").is_some());
+        assert_eq!(
+            r.try_lease("x".repeat(40).as_str(), &h)
+                .map(|l| l.is_some()),
+            Err(MemoryError::NameTooLong)
+        );
+    }
+}

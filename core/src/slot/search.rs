@@ -1,0 +1,229 @@
+//! The slot search itself, and the enumeration of every slot with its holder.
+
+use crate::config::keys;
+use crate::names::derived_name;
+use crate::platform::{Devices, ErrorType, Holder, SlotRegistry};
+use crate::value::parse_decimal;
+
+use super::SlotName;
+
+/// How many taken names a failed search remembers (for "held by …" in messages).
+pub const TAKEN_REMEMBERED: usize = 8;
+
+/// A leased slot.
+#[derive(Debug)]
+pub struct Grant<L> {
+    /// The lease; dropping it frees the slot.
+    pub lease: L,
+    /// The derived section name.
+    pub name: SlotName,
+    /// The first device (lowest accel id) that has this derived section.
+    pub accel_id: u32,
+}
+
+/// What a search saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Distinct derived names examined.
+    pub total: u32,
+    /// Of those, held by someone.
+    pub in_use: u32,
+    /// The first taken names, in search order.
+    pub taken: heapless::Vec<SlotName, TAKEN_REMEMBERED>,
+    /// The first free name and its first device (probe mode; in lease mode the granted one).
+    pub first_free: Option<(SlotName, u32)>,
+}
+
+/// The result of a search.
+#[derive(Debug)]
+pub struct Outcome<L> {
+    /// The lease, when one was taken.
+    pub grant: Option<Grant<L>>,
+    /// What the search saw (complete in probe mode, up to the grant in lease mode).
+    pub tally: Tally,
+}
+
+/// Why a search could not run to its end.
+#[derive(Debug)]
+pub enum SearchError<DE, RE> {
+    /// No device is started.
+    NoDevice,
+    /// No started device has the section.
+    NotConfigured,
+    /// A derived name is longer than 31 bytes.
+    NameTooLong(crate::diag::NameBuf),
+    /// The device backend failed.
+    Devices(DE),
+    /// The registry failed.
+    Registry(RE),
+}
+
+/// The result of a search over backends `D` and `R`.
+pub type SearchResult<T, D, R> =
+    Result<T, SearchError<<D as ErrorType>::Error, <R as ErrorType>::Error>>;
+
+/// `LimitDevAccess` of `section` on device `accel_id`: non-zero decimal means true; anything else,
+/// absent included, false — the one reading of every layer.
+pub fn read_limit_dev_access<D: Devices>(
+    devices: &D,
+    accel_id: u32,
+    section: &str,
+) -> Result<bool, D::Error> {
+    devices.with_value(accel_id, section, keys::LIMIT_DEV_ACCESS, |v| {
+        v.and_then(|v| parse_decimal(v).ok()).unwrap_or(0) != 0
+    })
+}
+
+/// Searches the derived names of `base`. With `holder`, leases the first free one (and stops
+/// there); without, only counts and records the first free one (a probe: nothing is taken).
+pub fn search<D: Devices, R: SlotRegistry>(
+    devices: &D,
+    registry: &R,
+    base: &str,
+    holder: Option<&Holder>,
+) -> SearchResult<Outcome<R::Lease>, D, R> {
+    let count = devices.count().map_err(SearchError::Devices)?;
+    if count == 0 {
+        return Err(SearchError::NoDevice);
+    }
+    let mut tally = Tally::default();
+    let mut found = false;
+    let mut shared_seen = 0u32;
+    for index in 0..count {
+        let Some(device) = devices.device(index).map_err(SearchError::Devices)? else {
+            continue;
+        };
+        let accel_id = device.accel_id;
+        if !devices
+            .has_section(accel_id, base)
+            .map_err(SearchError::Devices)?
+        {
+            continue;
+        }
+        found = true;
+        let limited =
+            read_limit_dev_access(devices, accel_id, base).map_err(SearchError::Devices)?;
+        let max = device.device_type.profile().max_processes();
+        let mut n = 0u32;
+        while n < max {
+            let name = derived_name(base, limited, accel_id, n);
+            if !devices
+                .has_section(accel_id, &name)
+                .map_err(SearchError::Devices)?
+            {
+                break;
+            }
+            let repeat = !limited && n < shared_seen;
+            n = n.saturating_add(1);
+            if repeat {
+                // The same shared name on a later device: tried and counted already.
+                continue;
+            }
+            let mut slot = SlotName::new();
+            slot.push_str(&name)
+                .map_err(|_| SearchError::NameTooLong(name.clone()))?;
+            tally.total = tally.total.saturating_add(1);
+            match holder {
+                Some(holder) => match registry
+                    .try_lease(&slot, holder)
+                    .map_err(SearchError::Registry)?
+                {
+                    Some(lease) => {
+                        tally.first_free = Some((slot.clone(), accel_id));
+                        return Ok(Outcome {
+                            grant: Some(Grant {
+                                lease,
+                                name: slot,
+                                accel_id,
+                            }),
+                            tally,
+                        });
+                    }
+                    None => taken(&mut tally, slot),
+                },
+                None => match registry.holder(&slot).map_err(SearchError::Registry)? {
+                    Some(_) => taken(&mut tally, slot),
+                    None => {
+                        if tally.first_free.is_none() {
+                            tally.first_free = Some((slot, accel_id));
+                        }
+                    }
+                },
+            }
+        }
+        if !limited {
+            shared_seen = shared_seen.max(n);
+        }
+    }
+    if !found {
+        return Err(SearchError::NotConfigured);
+    }
+    Ok(Outcome { grant: None, tally })
+}
+
+fn taken(tally: &mut Tally, name: SlotName) {
+    tally.in_use = tally.in_use.saturating_add(1);
+    let _ = tally.taken.push(name);
+}
+
+/// One slot of one device, as [`for_each_slot`] reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotInfo<'n> {
+    /// The user section.
+    pub section: &'n str,
+    /// The derived name.
+    pub name: &'n str,
+    /// The device.
+    pub accel_id: u32,
+    /// Whether the name is shared by every device that has it (`LimitDevAccess = 0`).
+    pub shared: bool,
+    /// Its holder, `None` when free.
+    pub holder: Option<Holder>,
+}
+
+/// Calls `f` for every derived name of every user section on every started device, with its holder.
+/// A shared name (`LimitDevAccess = 0`) is reported once per device that has it.
+pub fn for_each_slot<D: Devices, R: SlotRegistry>(
+    devices: &D,
+    registry: &R,
+    mut f: impl FnMut(&SlotInfo<'_>),
+) -> SearchResult<(), D, R> {
+    let count = devices.count().map_err(SearchError::Devices)?;
+    for index in 0..count {
+        let Some(device) = devices.device(index).map_err(SearchError::Devices)? else {
+            continue;
+        };
+        let accel_id = device.accel_id;
+        let mut sections: heapless::Vec<heapless::String<128>, 32> = heapless::Vec::new();
+        devices
+            .for_each_user_section(accel_id, &mut |name| {
+                let mut s = heapless::String::new();
+                if s.push_str(name).is_ok() {
+                    let _ = sections.push(s);
+                }
+            })
+            .map_err(SearchError::Devices)?;
+        for section in &sections {
+            let limited =
+                read_limit_dev_access(devices, accel_id, section).map_err(SearchError::Devices)?;
+            for n in 0..device.device_type.profile().max_processes() {
+                let name = derived_name(section, limited, accel_id, n);
+                if !devices
+                    .has_section(accel_id, &name)
+                    .map_err(SearchError::Devices)?
+                {
+                    break;
+                }
+                let holder = registry.holder(&name).map_err(SearchError::Registry)?;
+                f(&SlotInfo {
+                    section,
+                    name: &name,
+                    accel_id,
+                    shared: !limited,
+                    holder,
+                });
+            }
+        }
+    }
+    Ok(())
+}
