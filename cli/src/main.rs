@@ -26,6 +26,16 @@ enum Command {
     Check(commands::check::Args),
     /// Print the configuration a device gets after section expansion (derived sections, cores, rings).
     Expand(commands::expand::Args),
+    /// Check, expand and load device configurations into the runtime directory.
+    Up(commands::up::UpArgs),
+    /// Remove the device set from the runtime directory (refused while slots are held).
+    Down(commands::up::DownArgs),
+    /// Show the devices and every slot with its holder.
+    Status(commands::slots::StatusArgs),
+    /// Tell whether a start of SECTION would get a slot now, without taking one.
+    Probe(commands::slots::ProbeArgs),
+    /// Take a slot of SECTION and hold it until a signal, or while COMMAND runs.
+    Hold(commands::slots::HoldArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +43,10 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Expand(args) => commands::expand::run(args),
+        Command::Up(args) => commands::up::run_up(args),
+        Command::Down(args) => commands::up::run_down(args),
+        Command::Status(args) => commands::slots::run_status(args),
+        Command::Probe(args) => commands::slots::run_probe(args),
+        Command::Hold(args) => commands::slots::run_hold(args),
     }
 }

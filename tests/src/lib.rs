@@ -6,7 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use qsal_core::DeviceType;
+use qsal_backend_linux::RuntimeDir;
+use qsal_backend_linux::store::{DeviceConfig, write_devices};
+use qsal_core::expand::{ConfWriter, expand};
+use qsal_core::{Config, DeviceType};
 
 /// The directory holding the corpus configuration files.
 pub fn corpus_dir() -> PathBuf {
@@ -51,4 +54,67 @@ pub fn corpus_file(suffix: &str) -> PathBuf {
 /// The device type of a corpus file, from the `<type>_dev<N>.conf` part of its name.
 pub fn device_type_of(path: &Path) -> Option<DeviceType> {
     DeviceType::from_file_name(path.file_name()?.to_str()?)
+}
+
+/// Loads a device set into `runtime` the way `qsal up` does: each configuration is expanded for its
+/// accel id and written into the runtime directory.
+pub fn up(runtime: &RuntimeDir, devices: &[(DeviceType, &str)]) {
+    let mut expanded = Vec::new();
+    for (accel_id, (device, text)) in devices.iter().enumerate() {
+        let config: Config<'_> =
+            Config::parse(text.as_bytes(), &mut qsal_core::diag::Counter::default());
+        let mut out = String::new();
+        expand(
+            &config,
+            *device,
+            accel_id as u32,
+            &mut ConfWriter::new(&mut out),
+        )
+        .expect("expands");
+        expanded.push(out);
+    }
+    let source = Path::new("test");
+    let configs: Vec<DeviceConfig<'_>> = devices
+        .iter()
+        .zip(&expanded)
+        .map(|((device_type, _), text)| DeviceConfig {
+            device_type: *device_type,
+            source,
+            expanded: text,
+        })
+        .collect();
+    write_devices(runtime, &configs).expect("write devices");
+}
+
+/// A fresh, empty directory under the system temporary directory, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// Creates `<tmp>/qsal-<label>-<pid>-<n>`.
+    pub fn new(label: &str) -> Self {
+        static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("qsal-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A configuration with one crypto instance per process for `sections` = (name, processes, limit).
+pub fn user_config(sections: &[(&str, u32, u32)]) -> String {
+    let mut text = String::from("[GENERAL]\nServicesEnabled = cy\nConfigVersion = 2\n");
+    for (name, processes, limit) in sections {
+        text.push_str(&format!(
+            "[{name}]\nNumberCyInstances = 1\nNumberDcInstances = 0\nNumProcesses = {processes}\n\
+             LimitDevAccess = {limit}\nCy0Name = \"{name}0\"\nCy0IsPolled = 1\nCy0CoreAffinity = 0-7\n"
+        ));
+    }
+    text
 }

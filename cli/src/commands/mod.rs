@@ -2,6 +2,8 @@
 
 pub mod check;
 pub mod expand;
+pub mod slots;
+pub mod up;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,4 +36,10 @@ pub fn read_all(paths: &[PathBuf]) -> Result<Vec<SourceFile>, ExitCode> {
             eprintln!("qsal: {message}");
             ExitCode::from(USAGE)
         })
+}
+
+/// Prints a backend error and returns exit status 1.
+pub fn fail(error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("qsal: {error}");
+    ExitCode::from(1)
 }

@@ -1,0 +1,58 @@
+//! First start (slot search + lease) with k of 64 slots held, against the same number of raw
+//! `open` + `flock(LOCK_EX | LOCK_NB)` + `close` calls in the same run.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use qsal_backend_linux::{LinuxRegistry, RuntimeDir, linux_sal};
+use qsal_core::DeviceType;
+use qsal_core::platform::{Holder, SlotRegistry};
+use qsal_tests::{TempDir, up, user_config};
+use rustix::fs::{FlockOperation, Mode, OFlags};
+
+fn raw_open_flock(path: &std::path::Path) -> bool {
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDWR | OFlags::CREATE | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o660),
+    )
+    .expect("open");
+    rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).is_ok()
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = TempDir::new("bench-lease");
+    let runtime = RuntimeDir::at(&dir.0);
+    let config = user_config(&[("SSL", 64, 0)]);
+    up(&runtime, &[(DeviceType::C6xx, &config)]);
+    let registry = LinuxRegistry::new(&runtime);
+    let sal = linux_sal(&runtime);
+    let mut held = Vec::new();
+    let mut group = c.benchmark_group("linux_first_start");
+    for k in [0usize, 16, 32, 63] {
+        while held.len() < k {
+            let name = format!("SSL_INT_{}", held.len());
+            held.push(
+                registry
+                    .try_lease(&name, &Holder::default())
+                    .expect("lease")
+                    .expect("free"),
+            );
+        }
+        group.bench_with_input(BenchmarkId::new("qsal_start_stop", k), &k, |b, _| {
+            b.iter(|| {
+                let started = sal.start(b"SSL").expect("start");
+                sal.stop().expect("stop");
+                started.count
+            });
+        });
+        let paths: Vec<std::path::PathBuf> = (0..=k)
+            .map(|i| runtime.leases().join(format!("SSL_INT_{i}.lease")))
+            .collect();
+        group.bench_with_input(BenchmarkId::new("raw_open_flock", k), &k, |b, _| {
+            b.iter(|| paths.iter().filter(|p| raw_open_flock(p)).count());
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

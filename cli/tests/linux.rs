@@ -1,0 +1,250 @@
+//! `qsal up / down / status / probe / hold` as an operator runs them, on a temporary runtime directory.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Output, Stdio};
+
+use qsal_tests::{TempDir, user_config};
+
+fn qsal(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_qsal"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("QSAL_SYSFS_ROOT", "/nonexistent")
+        .output()
+        .expect("run qsal")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A runtime directory with two c6xx devices: [SSL] pinned (2 per device), [SHIM] shared (2).
+fn up(label: &str) -> (TempDir, String) {
+    let dir = TempDir::new(label);
+    let config = dir.0.join("c6xx_dev0.conf");
+    std::fs::write(&config, user_config(&[("SSL", 2, 1), ("SHIM", 2, 0)])).expect("config");
+    let runtime = dir.0.join("run").to_string_lossy().into_owned();
+    let device = format!("c6xx={}", config.display());
+    let output = qsal(&[
+        "up",
+        "--runtime-dir",
+        &runtime,
+        "--device",
+        &device,
+        "--device",
+        &device,
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    (dir, runtime)
+}
+
+#[test]
+fn up_writes_the_expanded_devices_and_status_shows_them() {
+    let (_dir, runtime) = up("up");
+    let devices = std::path::Path::new(&runtime).join("devices");
+    let mut files: Vec<String> = std::fs::read_dir(&devices)
+        .expect("devices")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["0.c6xx.conf", "1.c6xx.conf"]);
+    let expanded = std::fs::read_to_string(devices.join("1.c6xx.conf")).expect("read");
+    assert!(expanded.contains("[SSL_DEV1_INT_1]"), "{expanded}");
+    let status = qsal(&["status", "--runtime-dir", &runtime, "--format", "json"]);
+    assert_eq!(status.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+    assert_eq!(json["devices"].as_array().map(Vec::len), Some(2));
+    let slots = json["slots"].as_array().expect("slots");
+    assert_eq!(slots.len(), 6, "{slots:?}");
+    let shim = slots
+        .iter()
+        .find(|s| s["name"] == "SHIM_INT_0")
+        .expect("SHIM_INT_0");
+    assert_eq!(shim["devices"], serde_json::json!([0, 1]));
+    assert!(shim["holder"].is_null());
+}
+
+#[test]
+fn up_refuses_a_file_with_errors_and_writes_nothing() {
+    let dir = TempDir::new("up-bad");
+    let config = dir.0.join("bad.conf");
+    std::fs::write(
+        &config,
+        user_config(&[("SSL", 2, 1)]).replace("LimitDevAccess = 1", "LimitDevAccess = 0x1"),
+    )
+    .expect("config");
+    let runtime = dir.0.join("run").to_string_lossy().into_owned();
+    let output = qsal(&[
+        "up",
+        "--runtime-dir",
+        &runtime,
+        "--device",
+        &format!("c6xx={}", config.display()),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stdout).contains("error[Q301]"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(text(&output.stderr).contains("nothing was loaded"));
+    assert!(!std::path::Path::new(&runtime).join("devices").exists());
+    assert_eq!(
+        qsal(&["up", "--runtime-dir", &runtime, "--device", "c9xx=x"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        qsal(&["up", "--runtime-dir", &runtime, "--device", "c6xx"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn hold_prints_the_name_first_and_releases_on_sigterm() {
+    let (_dir, runtime) = up("hold");
+    let mut hold = Command::new(env!("CARGO_BIN_EXE_qsal"))
+        .args(["hold", "--runtime-dir", &runtime, "SSL"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("hold");
+    let mut first = String::new();
+    BufReader::new(hold.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("line");
+    assert_eq!(first, "SSL_DEV0_INT_0\n");
+    let probe = qsal(&["probe", "--runtime-dir", &runtime, "SSL"]);
+    assert_eq!(
+        text(&probe.stdout),
+        "SSL: a start would get SSL_DEV0_INT_1 (3 of 4 slots free)\n"
+    );
+    let status = text(&qsal(&["status", "--runtime-dir", &runtime]).stdout);
+    assert!(
+        status.contains(&format!("SSL_DEV0_INT_0  0        pid {} (qsal", hold.id())),
+        "{status}"
+    );
+    assert!(
+        status.contains("summary: [SHIM] 0 of 2 in use, [SSL] 1 of 4 in use"),
+        "{status}"
+    );
+    let refused = qsal(&["down", "--runtime-dir", &runtime]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains(&format!("SSL_DEV0_INT_0 by pid {}", hold.id())));
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(hold.id() as i32).expect("pid"),
+        rustix::process::Signal::TERM,
+    )
+    .expect("SIGTERM");
+    assert_eq!(hold.wait().expect("wait").code(), Some(0));
+    let probe = qsal(&["probe", "--runtime-dir", &runtime, "SSL"]);
+    assert!(text(&probe.stdout).contains("SSL_DEV0_INT_0 (4 of 4 slots free)"));
+    let down = qsal(&["down", "--runtime-dir", &runtime]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down.stderr));
+    let gone = qsal(&["probe", "--runtime-dir", &runtime, "SSL"]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        text(&gone.stderr).contains("no QAT device is started"),
+        "{}",
+        text(&gone.stderr)
+    );
+}
+
+#[test]
+fn hold_runs_a_command_with_the_section_name_and_exits_with_its_status() {
+    let (_dir, runtime) = up("hold-cmd");
+    let output = qsal(&[
+        "hold",
+        "--runtime-dir",
+        &runtime,
+        "SHIM",
+        "--",
+        "sh",
+        "-c",
+        "echo \"got $QAT_SECTION_NAME\"; exit 3",
+    ]);
+    assert_eq!(text(&output.stdout), "SHIM_INT_0\ngot SHIM_INT_0\n");
+    assert_eq!(output.status.code(), Some(3));
+    let probe = qsal(&["probe", "--runtime-dir", &runtime, "SHIM"]);
+    assert!(
+        text(&probe.stdout).contains("(2 of 2 slots free)"),
+        "released after the command"
+    );
+}
+
+#[test]
+fn hold_failures_are_typed_and_exit_one() {
+    let (_dir, runtime) = up("hold-fail");
+    for (section, expected) in [
+        (
+            "NOPE",
+            "section [NOPE] is not configured on any started device; configured sections: [SHIM], [SSL]",
+        ),
+        ("../x", "section name `../x` cannot be used"),
+    ] {
+        let output = qsal(&["hold", "--runtime-dir", &runtime, section]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(output.stdout.is_empty());
+        assert!(
+            text(&output.stderr).contains(expected),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn down_force_takes_leases_away_and_their_holders_notice() {
+    let (_dir, runtime) = up("force");
+    let mut hold = Command::new(env!("CARGO_BIN_EXE_qsal"))
+        .args(["hold", "--runtime-dir", &runtime, "SHIM"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hold");
+    let mut first = String::new();
+    BufReader::new(hold.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("line");
+    let forced = qsal(&["down", "--force", "--runtime-dir", &runtime]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert!(
+        text(&forced.stdout).contains("removed the lease of SHIM_INT_0"),
+        "{}",
+        text(&forced.stdout)
+    );
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(hold.id() as i32).expect("pid"),
+        rustix::process::Signal::INT,
+    )
+    .expect("SIGINT");
+    let output = hold.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("had been taken away"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn status_without_devices_and_help_everywhere() {
+    let dir = TempDir::new("empty");
+    let runtime = dir.0.join("run").to_string_lossy().into_owned();
+    let status = qsal(&["status", "--runtime-dir", &runtime]);
+    assert_eq!(status.status.code(), Some(0));
+    assert!(text(&status.stdout).contains("devices: none up"));
+    for command in ["up", "down", "status", "probe", "hold"] {
+        let help = qsal(&[command, "--help"]);
+        assert_eq!(help.status.code(), Some(0), "{command}");
+        assert!(text(&help.stdout).contains("--runtime-dir"), "{command}");
+    }
+}
