@@ -40,6 +40,7 @@ pub mod limits;
 pub mod names;
 pub mod platform;
 pub mod profile;
+pub mod ring;
 pub mod sal;
 pub mod slot;
 pub mod validate;

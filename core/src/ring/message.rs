@@ -1,0 +1,224 @@
+//! The messages of qsal's emulated firmware: what a request carries and what a response must say.
+//!
+//! Real QAT firmware messages are service-specific descriptors; the emulated device only needs to
+//! prove that every request was consumed exactly once and answered correctly. A request carries an
+//! opaque value, a payload and the payload's checksum; the response echoes the opaque value and the
+//! checksum the firmware computed itself, plus a transform of the opaque value, so the host can tell a
+//! correct response from a corrupted or misdirected one. A response's first word is never the empty
+//! signature `0x7F7F7F7F`.
+
+use core::fmt;
+
+use super::RingMemory;
+
+/// First word of an empty response slot (`ADF_RING_EMPTY_SIG`).
+pub const EMPTY_SIGNATURE: u32 = 0x7F7F_7F7F;
+/// Size of a response (`ICP_QAT_FW_RESP_DEFAULT_SZ`).
+pub const RESPONSE_BYTES: usize = 32;
+/// Size of an asymmetric crypto request.
+pub const ASYM_REQUEST_BYTES: usize = 64;
+/// Size of a symmetric crypto or compression request (`ICP_QAT_FW_REQ_DEFAULT_SZ`).
+pub const REQUEST_BYTES: usize = 128;
+/// First word of every request.
+pub const REQUEST_MAGIC: u32 = 0x5153_414C;
+/// Bytes of a request before its payload.
+pub const REQUEST_HEADER: usize = 20;
+
+const RESPONSE_TAG: u32 = 0x5100_0000;
+const TRANSFORM: u64 = 0x5A5A_A5A5_0FF0_F00F;
+
+/// Status the firmware reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The request was well-formed and processed.
+    Ok,
+    /// The request did not start with the request magic.
+    BadRequest,
+}
+
+/// FNV-1a over bytes (the payload checksum).
+pub fn checksum(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5_u32, |hash, &b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Writes a request of `size` bytes at `offset`; the payload is truncated to fit. Returns the
+/// checksum the response must echo.
+pub fn write_request(
+    memory: &impl RingMemory,
+    offset: usize,
+    size: usize,
+    opaque: u64,
+    payload: &[u8],
+) -> u32 {
+    let room = size.saturating_sub(REQUEST_HEADER);
+    let payload = payload.get(..payload.len().min(room)).unwrap_or_default();
+    let sum = checksum(payload);
+    let len = u32::try_from(payload.len()).unwrap_or(0);
+    let size_word = u32::try_from(size).unwrap_or(0) << 16 | len;
+    let header = [
+        REQUEST_MAGIC,
+        size_word,
+        opaque as u32,
+        (opaque >> 32) as u32,
+        sum,
+    ];
+    for (i, word) in header.iter().enumerate() {
+        memory.store32(offset.saturating_add(i.saturating_mul(4)), *word);
+    }
+    for (i, chunk) in payload.chunks(4).enumerate() {
+        let mut bytes = [0u8; 4];
+        for (dst, src) in bytes.iter_mut().zip(chunk) {
+            *dst = *src;
+        }
+        memory.store32(
+            offset
+                .saturating_add(REQUEST_HEADER)
+                .saturating_add(i.saturating_mul(4)),
+            u32::from_le_bytes(bytes),
+        );
+    }
+    sum
+}
+
+/// A decoded response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// The firmware's status word.
+    pub word0: u32,
+    /// The opaque value echoed.
+    pub opaque: u64,
+    /// The checksum the firmware computed over the payload it read.
+    pub checksum: u32,
+    /// The payload length the firmware read.
+    pub length: u32,
+    /// `opaque ^ TRANSFORM`, proving the firmware processed it.
+    pub transformed: u64,
+}
+
+/// What is wrong with a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Corruption {
+    /// The status word is not a firmware response.
+    NotAResponse(u32),
+    /// The firmware could not read the request.
+    BadRequest,
+    /// The opaque value is not the one expected.
+    WrongOpaque {
+        /// Expected.
+        expected: u64,
+        /// Found.
+        found: u64,
+    },
+    /// The checksum does not match the payload sent.
+    WrongChecksum,
+    /// The transform of the opaque value is wrong.
+    BadTransform,
+}
+
+impl fmt::Display for Corruption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotAResponse(w) => {
+                write!(f, "the first word 0x{w:08x} is not a firmware response")
+            }
+            Self::BadRequest => f.write_str("the firmware rejected the request as malformed"),
+            Self::WrongOpaque { expected, found } => {
+                write!(f, "answered request {found:#x}, expected {expected:#x}")
+            }
+            Self::WrongChecksum => f.write_str("the payload checksum does not match what was sent"),
+            Self::BadTransform => f.write_str("the response body is corrupted"),
+        }
+    }
+}
+
+impl Response {
+    /// Reads the response at `offset`.
+    pub fn read(memory: &impl RingMemory, offset: usize) -> Self {
+        let w = |i: usize| memory.load32(offset.saturating_add(i.saturating_mul(4)));
+        Self {
+            word0: w(0),
+            opaque: u64::from(w(2)) | u64::from(w(3)) << 32,
+            checksum: w(4),
+            length: w(5),
+            transformed: u64::from(w(6)) | u64::from(w(7)) << 32,
+        }
+    }
+
+    /// Checks the response against the request that was sent.
+    pub fn verify(&self, opaque: u64, checksum: u32) -> Result<(), Corruption> {
+        if self.word0 & 0xFF00_0000 != RESPONSE_TAG {
+            return Err(Corruption::NotAResponse(self.word0));
+        }
+        if self.word0 & 0xFF != 0 {
+            return Err(Corruption::BadRequest);
+        }
+        if self.opaque != opaque {
+            return Err(Corruption::WrongOpaque {
+                expected: opaque,
+                found: self.opaque,
+            });
+        }
+        if self.checksum != checksum {
+            return Err(Corruption::WrongChecksum);
+        }
+        if self.transformed != opaque ^ TRANSFORM {
+            return Err(Corruption::BadTransform);
+        }
+        Ok(())
+    }
+}
+
+/// The firmware side: decodes the request at `offset` and writes its response at `out`, the status
+/// word last (release), so the host never sees a half-written response.
+pub fn answer(
+    requests: &impl RingMemory,
+    offset: usize,
+    responses: &impl RingMemory,
+    out: usize,
+    corrupt: bool,
+) -> Status {
+    let w = |i: usize| requests.load32(offset.saturating_add(i.saturating_mul(4)));
+    let magic = w(0);
+    let size_word = w(1);
+    let opaque = u64::from(w(2)) | u64::from(w(3)) << 32;
+    let size = (size_word >> 16) as usize;
+    let len = (size_word & 0xFFFF) as usize;
+    let status = if magic == REQUEST_MAGIC && len <= size.saturating_sub(REQUEST_HEADER) {
+        Status::Ok
+    } else {
+        Status::BadRequest
+    };
+    let mut sum = 0x811c_9dc5_u32;
+    for i in 0..len {
+        let word = requests.load32(offset.saturating_add(REQUEST_HEADER).saturating_add(i & !3));
+        let byte = word.to_le_bytes().get(i & 3).copied().unwrap_or(0);
+        sum = (sum ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    let mut transformed = opaque ^ TRANSFORM;
+    if corrupt {
+        transformed ^= 1;
+    }
+    let body = [
+        0u32,
+        opaque as u32,
+        (opaque >> 32) as u32,
+        sum,
+        len as u32,
+        transformed as u32,
+        (transformed >> 32) as u32,
+    ];
+    for (i, word) in body.iter().enumerate() {
+        responses.store32(
+            out.saturating_add(i.saturating_add(1).saturating_mul(4)),
+            *word,
+        );
+    }
+    let code = match status {
+        Status::Ok => 0,
+        Status::BadRequest => 1,
+    };
+    responses.store32(out, RESPONSE_TAG | code);
+    status
+}

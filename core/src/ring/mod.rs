@@ -1,0 +1,31 @@
+//! Ring I/O: the protocol between a process and a device's rings, generic over how CSRs and ring
+//! memory are reached (`reference/qat-semantics.md` §5.2).
+//!
+//! * [`csr`] — register offsets per generation, size and CONFIG encodings, base addresses.
+//! * [`RingMemory`] — DMA memory of one ring, word access with acquire/release ordering.
+//! * [`RingPair`] — the host's data path: `put` (RETRY when full), `poll` (empty signature
+//!   `0x7F7F7F7F`, re-stamping, coalesced HEAD writes). No lock, no system call, no allocation.
+//! * [`message`] — the request/response format of the emulated firmware and response checking.
+//! * [`Firmware`] — the software firmware serving a ring pair, with injectable faults.
+//! * [`setup`] — the ring pairs of each instance, read from a derived section's expanded keys.
+
+pub mod csr;
+mod engine;
+mod memory;
+pub mod message;
+mod pair;
+pub mod setup;
+
+pub use csr::{Csr, Layout};
+pub use engine::{EngineError, Firmware};
+pub use memory::{AtomicCsr, AtomicMemory, RingMemory};
+pub use pair::{Retry, RingError, RingPair, Stalled};
+pub use setup::{MissingKey, PairKind, RingSpec, ring_specs};
+
+/// `offset` wrapped into a ring of `size` bytes (0 for an empty ring).
+pub(crate) fn wrap(offset: usize, size: usize) -> usize {
+    offset.checked_rem(size).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

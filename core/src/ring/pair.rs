@@ -1,0 +1,311 @@
+//! [`RingPair`]: the host side of one request ring and its response ring — the data path.
+//!
+//! `put` writes a request at the shadow tail and publishes it with one TAIL write; `poll` consumes
+//! responses from the shadow head until it meets the empty signature, re-stamps each slot and
+//! publishes the head in batches (coalescing). Neither takes a lock or makes a system call: a
+//! poll-mode thread can drive a pair from a busy loop. When `messages − 1` requests are in flight,
+//! `put` answers [`Retry`], as the reference does.
+
+use core::fmt;
+
+use super::csr::{Csr, Layout, RESPONSE_NEAR_FULL, base_words, config_word, size_encoding};
+use super::message::{EMPTY_SIGNATURE, RESPONSE_BYTES, Response, write_request};
+use super::{RingMemory, wrap};
+
+/// The request ring is full: try again after polling responses (`CPA_STATUS_RETRY`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retry;
+
+impl fmt::Display for Retry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the request ring is full; poll responses and retry")
+    }
+}
+
+/// No response arrived for a whole timeout while requests were in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stalled {
+    /// Requests still in flight.
+    pub inflight: u32,
+    /// How long nothing arrived, in milliseconds.
+    pub waited_ms: u64,
+}
+
+impl fmt::Display for Stalled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no response for {} ms with {} requests in flight: the device (or its emulated firmware) is stalled",
+            self.waited_ms, self.inflight
+        )
+    }
+}
+
+/// Why a ring pair cannot be set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RingError {
+    /// The memory size is not a valid ring size (64 B … 4 MiB, a power of two).
+    BadSize {
+        /// The ring.
+        ring: u8,
+        /// Its size.
+        bytes: usize,
+    },
+    /// The memory is not aligned to its size.
+    Misaligned {
+        /// The ring.
+        ring: u8,
+        /// Its bus address.
+        address: u64,
+    },
+    /// The memory cannot hold the requested number of messages.
+    TooSmall {
+        /// The ring.
+        ring: u8,
+        /// Messages asked for.
+        messages: u32,
+    },
+}
+
+impl fmt::Display for RingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadSize { ring, bytes } => {
+                write!(
+                    f,
+                    "ring {ring}: {bytes} bytes is not a ring size (a power of two, 64 B to 4 MiB)"
+                )
+            }
+            Self::Misaligned { ring, address } => {
+                write!(
+                    f,
+                    "ring {ring}: memory at {address:#x} is not aligned to its size"
+                )
+            }
+            Self::TooSmall { ring, messages } => {
+                write!(f, "ring {ring}: the memory cannot hold {messages} messages")
+            }
+        }
+    }
+}
+
+/// A request ring and its response ring, owned by one thread.
+#[derive(Debug)]
+pub struct RingPair<C: Csr, M: RingMemory> {
+    csr: C,
+    layout: Layout,
+    tx_ring: u8,
+    rx_ring: u8,
+    tx: M,
+    rx: M,
+    request_bytes: usize,
+    tail: usize,
+    head: usize,
+    inflight: u32,
+    max_inflight: u32,
+    unpublished: u32,
+    coalesce: u32,
+    head_writes: u32,
+}
+
+fn check(memory: &impl RingMemory, ring: u8) -> Result<u8, RingError> {
+    let bytes = memory.bytes();
+    let encoding = size_encoding(bytes).ok_or(RingError::BadSize { ring, bytes })?;
+    let address = memory.bus_address();
+    if !address.is_multiple_of(bytes as u64) {
+        return Err(RingError::Misaligned { ring, address });
+    }
+    Ok(encoding)
+}
+
+impl<C: Csr, M: RingMemory> RingPair<C, M> {
+    /// Sets up the pair: fills the response ring with the empty signature, zeroes head and tail,
+    /// programs the base registers and enables both rings (CONFIG last).
+    #[allow(clippy::too_many_arguments)]
+    pub fn create(
+        csr: C,
+        layout: Layout,
+        tx_ring: u8,
+        rx_ring: u8,
+        tx: M,
+        rx: M,
+        messages: u32,
+        request_bytes: usize,
+    ) -> Result<Self, RingError> {
+        let tx_encoding = check(&tx, tx_ring)?;
+        let rx_encoding = check(&rx, rx_ring)?;
+        let tx_slots = tx.bytes().checked_div(request_bytes).unwrap_or(0);
+        let rx_slots = rx.bytes() / RESPONSE_BYTES;
+        let wanted = usize::try_from(messages).unwrap_or(usize::MAX);
+        if tx_slots < wanted || rx_slots < wanted || wanted < 2 {
+            return Err(RingError::TooSmall {
+                ring: tx_ring,
+                messages,
+            });
+        }
+        let mut offset = 0;
+        while offset < rx.bytes() {
+            rx.store32(offset, EMPTY_SIGNATURE);
+            offset = offset.saturating_add(4);
+        }
+        for (ring, memory, config) in [
+            (tx_ring, &tx, config_word(tx_encoding, 0, 0)),
+            (
+                rx_ring,
+                &rx,
+                config_word(rx_encoding, 0, RESPONSE_NEAR_FULL),
+            ),
+        ] {
+            let (lower, upper) = base_words(memory.bus_address());
+            csr.write32(Layout::at(layout.head, ring), 0);
+            csr.write32(Layout::at(layout.tail, ring), 0);
+            csr.write32(Layout::at(layout.lbase, ring), lower);
+            csr.write32(Layout::at(layout.ubase, ring), upper);
+            csr.write32(Layout::at(layout.config, ring), config);
+        }
+        let slots = u32::try_from(tx_slots.min(rx_slots)).unwrap_or(u32::MAX);
+        Ok(Self {
+            csr,
+            layout,
+            tx_ring,
+            rx_ring,
+            tx,
+            rx,
+            request_bytes,
+            tail: 0,
+            head: 0,
+            inflight: 0,
+            max_inflight: slots.saturating_sub(1),
+            unpublished: 0,
+            coalesce: u32::try_from(rx_slots / 2).unwrap_or(32).clamp(1, 32),
+            head_writes: 0,
+        })
+    }
+
+    /// Sends one request; returns the checksum its response must echo, or [`Retry`] when full.
+    pub fn put(&mut self, opaque: u64, payload: &[u8]) -> Result<u32, Retry> {
+        if self.inflight >= self.max_inflight {
+            return Err(Retry);
+        }
+        let sum = write_request(&self.tx, self.tail, self.request_bytes, opaque, payload);
+        self.tail = wrap(
+            self.tail.saturating_add(self.request_bytes),
+            self.tx.bytes(),
+        );
+        self.csr.write32(
+            Layout::at(self.layout.tail, self.tx_ring),
+            u32::try_from(self.tail).unwrap_or(0),
+        );
+        self.inflight = self.inflight.saturating_add(1);
+        Ok(sum)
+    }
+
+    /// Handles up to `quota` responses; returns how many. The head register is written after every
+    /// `min(32, slots / 2)` responses, and whenever the ring was drained, so the device never sees a
+    /// consumed ring as full.
+    pub fn poll(&mut self, quota: u32, mut handle: impl FnMut(&Response)) -> u32 {
+        let mut handled = 0;
+        let mut drained = false;
+        while handled < quota {
+            if self.rx.load32(self.head) == EMPTY_SIGNATURE {
+                drained = true;
+                break;
+            }
+            let response = Response::read(&self.rx, self.head);
+            handle(&response);
+            for word in 0..RESPONSE_BYTES / 4 {
+                self.rx.store32(
+                    self.head.saturating_add(word.saturating_mul(4)),
+                    EMPTY_SIGNATURE,
+                );
+            }
+            self.head = wrap(self.head.saturating_add(RESPONSE_BYTES), self.rx.bytes());
+            self.inflight = self.inflight.saturating_sub(1);
+            self.unpublished = self.unpublished.saturating_add(1);
+            handled = handled.saturating_add(1);
+            if self.unpublished >= self.coalesce {
+                self.publish_head();
+            }
+        }
+        if drained && self.unpublished > 0 {
+            self.publish_head();
+        }
+        handled
+    }
+
+    fn publish_head(&mut self) {
+        self.csr.write32(
+            Layout::at(self.layout.head, self.rx_ring),
+            u32::try_from(self.head).unwrap_or(0),
+        );
+        self.unpublished = 0;
+        self.head_writes = self.head_writes.saturating_add(1);
+    }
+
+    /// Polls until nothing is in flight. `idle` runs whenever a poll found nothing (yield, sleep or —
+    /// in tests — step the firmware); `now_ms` is a clock. Reports [`Stalled`] instead of hanging when
+    /// no response arrives for `timeout_ms`.
+    pub fn drain(
+        &mut self,
+        mut now_ms: impl FnMut() -> u64,
+        timeout_ms: u64,
+        mut idle: impl FnMut(),
+        mut handle: impl FnMut(&Response),
+    ) -> Result<u32, Stalled> {
+        let mut total = 0u32;
+        let mut last_progress = now_ms();
+        while self.inflight > 0 {
+            let got = self.poll(u32::MAX, &mut handle);
+            total = total.saturating_add(got);
+            let now = now_ms();
+            if got > 0 {
+                last_progress = now;
+                continue;
+            }
+            let waited = now.saturating_sub(last_progress);
+            if waited >= timeout_ms {
+                return Err(Stalled {
+                    inflight: self.inflight,
+                    waited_ms: waited,
+                });
+            }
+            idle();
+        }
+        Ok(total)
+    }
+
+    /// Requests sent and not yet answered.
+    pub fn inflight(&self) -> u32 {
+        self.inflight
+    }
+
+    /// How many requests may be in flight at once (`messages − 1`).
+    pub fn capacity(&self) -> u32 {
+        self.max_inflight
+    }
+
+    /// How many times the head register was written.
+    pub fn head_writes(&self) -> u32 {
+        self.head_writes
+    }
+
+    /// The (request, response) ring numbers.
+    pub fn rings(&self) -> (u8, u8) {
+        (self.tx_ring, self.rx_ring)
+    }
+
+    /// Forgets the pair without disabling its rings (a copy inherited through fork: the parent
+    /// still uses them).
+    pub fn abandon(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl<C: Csr, M: RingMemory> Drop for RingPair<C, M> {
+    /// Disables both rings.
+    fn drop(&mut self) {
+        for ring in [self.tx_ring, self.rx_ring] {
+            self.csr.write32(Layout::at(self.layout.config, ring), 0);
+        }
+    }
+}
