@@ -14,9 +14,11 @@ use parking_lot::RwLock;
 use qsal_core::DeviceType;
 use qsal_core::config::{SectionKind, locate};
 use qsal_core::names::derived_base;
-use qsal_core::platform::{DeviceInfo, Devices, ErrorType, Session};
+use qsal_core::platform::{DeviceInfo, Devices, ErrorType};
+use qsal_core::ring::ring_specs;
 
 use crate::LinuxError;
+use crate::emulated::{Attachment, Faults};
 use crate::runtime::RuntimeDir;
 
 /// One device as loaded from its file.
@@ -106,6 +108,8 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct LinuxDevices {
     dir: PathBuf,
+    emulated: PathBuf,
+    faults: Arc<Faults>,
     snapshot: RwLock<Arc<Snapshot>>,
 }
 
@@ -114,8 +118,15 @@ impl LinuxDevices {
     pub fn new(runtime: &RuntimeDir) -> Self {
         Self {
             dir: runtime.devices(),
+            emulated: runtime.emulated(),
+            faults: Arc::new(Faults::default()),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
         }
+    }
+
+    /// Fault switches of the emulated engines this device set starts.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// The devices as last loaded (without looking at the directory).
@@ -210,7 +221,7 @@ impl ErrorType for LinuxDevices {
 }
 
 impl Devices for LinuxDevices {
-    type Session = LinuxSession;
+    type Session = Attachment;
 
     fn count(&self) -> Result<usize, LinuxError> {
         let snapshot = self.loaded()?;
@@ -262,7 +273,7 @@ impl Devices for LinuxDevices {
         Ok(())
     }
 
-    fn attach(&self, accel_id: u32, section: &str) -> Result<LinuxSession, LinuxError> {
+    fn attach(&self, accel_id: u32, section: &str) -> Result<Attachment, LinuxError> {
         let (snapshot, i) = self.device(accel_id)?;
         if !snapshot.devices[i].sections.contains_key(section) {
             return Err(LinuxError::Setup {
@@ -270,20 +281,14 @@ impl Devices for LinuxDevices {
                 reason: format!("section [{section}] is not configured on it"),
             });
         }
-        Ok(LinuxSession { accel_id })
+        let device_type = snapshot.devices[i].info.device_type;
+        let mut specs = Vec::new();
+        if let Err(missing) = ring_specs(self, accel_id, section, |spec| specs.push(spec))? {
+            return Err(LinuxError::Setup {
+                accel_id,
+                reason: missing.to_string(),
+            });
+        }
+        Attachment::create(&self.emulated, accel_id, device_type, &specs, &self.faults)
     }
-}
-
-/// This process's attachment to one device.
-#[derive(Debug)]
-pub struct LinuxSession {
-    accel_id: u32,
-}
-
-impl Session for LinuxSession {
-    fn accel_id(&self) -> u32 {
-        self.accel_id
-    }
-
-    fn abandon(self) {}
 }

@@ -14,15 +14,18 @@
 //! library and `qsal hold` use.
 
 mod devices;
+mod emulated;
 mod error;
 pub mod kernel;
 mod leases;
 mod platform;
 mod runtime;
+pub mod shm;
 pub mod store;
 pub mod sysfs;
 
-pub use devices::{LinuxDevices, LinuxSession, LoadedDevice, Snapshot};
+pub use devices::{LinuxDevices, LoadedDevice, Snapshot};
+pub use emulated::{Attachment, Faults, Instance, Shared};
 pub use error::LinuxError;
 pub use leases::{LinuxLease, LinuxRegistry, read_record};
 pub use platform::{LinuxPlatform, command_name};

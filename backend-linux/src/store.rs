@@ -133,7 +133,12 @@ fn remove_files(dir: &Path, remove: impl Fn(&str) -> bool) -> Result<(), LinuxEr
         let name = entry.file_name().to_string_lossy().into_owned();
         if remove(&name) {
             let path = entry.path();
-            match std::fs::remove_file(&path) {
+            let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            match removed {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(LinuxError::io("remove", &path, e)),

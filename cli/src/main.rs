@@ -36,6 +36,11 @@ enum Command {
     Probe(commands::slots::ProbeArgs),
     /// Take a slot of SECTION and hold it until a signal, or while COMMAND runs.
     Hold(commands::slots::HoldArgs),
+    /// Run worker processes through emulated devices end to end, with live progress and a summary.
+    Demo(commands::demo::Args),
+    /// One worker process of `qsal demo` (internal).
+    #[command(name = "__demo-worker", hide = true)]
+    DemoWorker(commands::demo::worker::WorkerArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +53,7 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::slots::run_status(args),
         Command::Probe(args) => commands::slots::run_probe(args),
         Command::Hold(args) => commands::slots::run_hold(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::DemoWorker(args) => commands::demo::worker::run(args),
     }
 }

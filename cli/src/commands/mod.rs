@@ -1,6 +1,7 @@
 //! One module per `qsal` subcommand, plus the argument helpers they share.
 
 pub mod check;
+pub mod demo;
 pub mod expand;
 pub mod slots;
 pub mod up;

@@ -22,9 +22,14 @@ pub use memory::{AtomicCsr, AtomicMemory, RingMemory};
 pub use pair::{Retry, RingError, RingPair, Stalled};
 pub use setup::{MissingKey, PairKind, RingSpec, ring_specs};
 
-/// `offset` wrapped into a ring of `size` bytes (0 for an empty ring).
+/// `offset` wrapped into a ring of `size` bytes (0 for an empty ring). Ring sizes are powers of
+/// two, so this is a mask on the data path.
 pub(crate) fn wrap(offset: usize, size: usize) -> usize {
-    offset.checked_rem(size).unwrap_or(0)
+    if size.is_power_of_two() {
+        offset & size.wrapping_sub(1)
+    } else {
+        offset.checked_rem(size).unwrap_or(0)
+    }
 }
 
 #[cfg(test)]

@@ -200,7 +200,8 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
         Ok(sum)
     }
 
-    /// Handles up to `quota` responses; returns how many. The head register is written after every
+    /// Handles up to `quota` responses; returns how many. Each slot's first word is re-stamped with
+    /// the empty signature. The head register is written after every
     /// `min(32, slots / 2)` responses, and whenever the ring was drained, so the device never sees a
     /// consumed ring as full.
     pub fn poll(&mut self, quota: u32, mut handle: impl FnMut(&Response)) -> u32 {
@@ -287,6 +288,11 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
     /// How many times the head register was written.
     pub fn head_writes(&self) -> u32 {
         self.head_writes
+    }
+
+    /// The memory of the (request, response) rings.
+    pub fn memory(&self) -> (&M, &M) {
+        (&self.tx, &self.rx)
     }
 
     /// The (request, response) ring numbers.

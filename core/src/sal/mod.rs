@@ -271,6 +271,18 @@ where
         (state.owner == Some(pid) && state.count > 0).then(|| state.section.clone())
     }
 
+    /// Runs `f` on this process's attachments (one per device holding its section), for example to
+    /// reach the instances' rings. `None` when this process has not started. Holds the state lock
+    /// while `f` runs; the ring data path itself takes no lock.
+    pub fn with_sessions<T>(&self, f: impl FnOnce(&mut [D::Session]) -> T) -> Option<T> {
+        let pid = self.platform.process_id();
+        let mut state = self.state.lock();
+        if state.owner != Some(pid) || state.count == 0 {
+            return None;
+        }
+        Some(f(&mut state.sessions))
+    }
+
     /// The reference count of this process (0 when not started, or in a forked child).
     pub fn count(&self) -> u32 {
         let pid = self.platform.process_id();

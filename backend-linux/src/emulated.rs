@@ -1,0 +1,274 @@
+//! Emulated devices: what attaching to a device means when there is no hardware.
+//!
+//! For every ring pair of every instance of the derived section (read from the expanded keys), the
+//! process maps the bank's CSR window (`emulated/dev<accel>/bank<b>.csr`, shared by every process
+//! using that bank) and the two rings' memory (`emulated/dev<accel>/bank<b>-ring<r>.mem`, private to
+//! the slot holder), programs the rings and enables them, and starts one engine thread that runs the
+//! core's software firmware over them. Detaching stops the thread, disables the rings and removes the
+//! ring files; a forked child abandons all of it without touching the parent's rings.
+//!
+//! [`Faults`] (one set per [`LinuxDevices`](crate::LinuxDevices)) injects faults into its emulated
+//! engines, live: a stalled engine answers nothing, and upcoming responses can be corrupted.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use qsal_core::platform::Session;
+use qsal_core::profile::DeviceType;
+use qsal_core::ring::csr::ring_size_for;
+use qsal_core::ring::message::RESPONSE_BYTES;
+use qsal_core::ring::{Csr, Firmware, Layout, RingMemory, RingPair, RingSpec};
+
+use crate::LinuxError;
+use crate::runtime::create_dir;
+use crate::shm::Mapping;
+
+/// Faults injected into the emulated engines of one device set.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// While set, no engine answers.
+    pub stalled: AtomicBool,
+    /// The next this many responses (over all engines) are corrupted.
+    pub corrupt_next: std::sync::atomic::AtomicU32,
+}
+
+/// A shared handle on a mapping, usable as CSR window and as ring memory.
+#[derive(Clone, Debug)]
+pub struct Shared(Arc<Mapping>);
+
+impl Csr for Shared {
+    fn read32(&self, offset: u32) -> u32 {
+        self.0.read32(offset)
+    }
+
+    fn write32(&self, offset: u32, value: u32) {
+        self.0.write32(offset, value);
+    }
+}
+
+impl RingMemory for Shared {
+    fn bytes(&self) -> usize {
+        self.0.bytes()
+    }
+
+    fn bus_address(&self) -> u64 {
+        self.0.bus_address()
+    }
+
+    fn load32(&self, offset: usize) -> u32 {
+        self.0.load32(offset)
+    }
+
+    fn store32(&self, offset: usize, value: u32) {
+        self.0.store32(offset, value);
+    }
+}
+
+/// One ring pair of one instance, ready for I/O.
+#[derive(Debug)]
+pub struct Instance {
+    /// Which instance and rings.
+    pub spec: RingSpec,
+    /// The data path.
+    pub pair: RingPair<Shared, Shared>,
+}
+
+/// The firmware thread of one attachment.
+#[derive(Debug)]
+struct Engine {
+    stop: Arc<AtomicBool>,
+    answered: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// An attachment to an emulated device: its instances' rings and their firmware thread.
+#[derive(Debug)]
+pub struct Attachment {
+    accel_id: u32,
+    instances: Vec<Instance>,
+    engine: Option<Engine>,
+    files: Vec<PathBuf>,
+}
+
+/// A bus address for ring `ring` of bank `bank` of device `accel_id`, aligned to any ring size.
+fn bus_address(accel_id: u32, bank: u16, ring: u8) -> u64 {
+    (u64::from(accel_id) + 1) << 44 | u64::from(bank) << 32 | u64::from(ring) << 23
+}
+
+impl Attachment {
+    /// Maps and programs every ring of `specs` on emulated device `accel_id` under `dir`, and starts
+    /// the firmware thread.
+    pub fn create(
+        dir: &Path,
+        accel_id: u32,
+        device: DeviceType,
+        specs: &[RingSpec],
+        faults: &Arc<Faults>,
+    ) -> Result<Self, LinuxError> {
+        let dir = dir.join(format!("dev{accel_id}"));
+        create_dir(&dir)?;
+        let layout = Layout::of(device.profile().generation);
+        let setup = |reason: String| LinuxError::Setup { accel_id, reason };
+        let mut banks: HashMap<u16, Shared> = HashMap::new();
+        let mut attachment = Self {
+            accel_id,
+            instances: Vec::new(),
+            engine: None,
+            files: Vec::new(),
+        };
+        for spec in specs {
+            let csr = match banks.get(&spec.bank) {
+                Some(csr) => csr.clone(),
+                None => {
+                    let path = dir.join(format!("bank{}.csr", spec.bank));
+                    let window = Shared(Arc::new(Mapping::create(
+                        &path,
+                        layout.window as usize,
+                        0,
+                        false,
+                    )?));
+                    banks.insert(spec.bank, window.clone());
+                    window
+                }
+            };
+            let request = spec.kind.request_bytes();
+            let mut ring = |number: u8, bytes: usize| -> Result<Shared, LinuxError> {
+                let path = dir.join(format!("bank{}-ring{number}.mem", spec.bank));
+                let mapping =
+                    Mapping::create(&path, bytes, bus_address(accel_id, spec.bank, number), true)?;
+                attachment.files.push(path);
+                Ok(Shared(Arc::new(mapping)))
+            };
+            let tx = ring(spec.tx, ring_size_for(spec.messages, request))?;
+            let rx = ring(spec.rx, ring_size_for(spec.messages, RESPONSE_BYTES))?;
+            let pair = RingPair::create(
+                csr,
+                layout,
+                spec.tx,
+                spec.rx,
+                tx,
+                rx,
+                spec.messages,
+                request,
+            )
+            .map_err(|e| setup(format!("bank {} ring {}: {e}", spec.bank, spec.tx)))?;
+            attachment.instances.push(Instance { spec: *spec, pair });
+        }
+        attachment.engine = Some(attachment.start_engine(layout, &banks, Arc::clone(faults))?);
+        Ok(attachment)
+    }
+
+    fn start_engine(
+        &self,
+        layout: Layout,
+        banks: &HashMap<u16, Shared>,
+        switches: Arc<Faults>,
+    ) -> Result<Engine, LinuxError> {
+        let rings: Vec<(Shared, u8, u8, Shared, Shared)> = self
+            .instances
+            .iter()
+            .filter_map(|i| {
+                let csr = banks.get(&i.spec.bank)?.clone();
+                let (tx, rx) = i.pair.memory();
+                Some((csr, i.spec.tx, i.spec.rx, tx.clone(), rx.clone()))
+            })
+            .collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let answered = Arc::new(AtomicU64::new(0));
+        let (stop_flag, counter) = (Arc::clone(&stop), Arc::clone(&answered));
+        let thread = std::thread::Builder::new()
+            .name(format!("qsal-fw-dev{}", self.accel_id))
+            .spawn(move || {
+                let mut firmware = Firmware::default();
+                let mut idle = 0u32;
+                while !stop_flag.load(Ordering::Acquire) {
+                    firmware.stalled = switches.stalled.load(Ordering::Relaxed);
+                    firmware.corrupt_next = switches.corrupt_next.swap(0, Ordering::Relaxed);
+                    let mut done = 0;
+                    for (csr, tx_ring, rx_ring, tx, rx) in &rings {
+                        done += firmware
+                            .serve(csr, layout, *tx_ring, *rx_ring, tx, rx, 256)
+                            .unwrap_or(0);
+                    }
+                    if firmware.corrupt_next > 0 {
+                        switches
+                            .corrupt_next
+                            .fetch_add(firmware.corrupt_next, Ordering::Relaxed);
+                    }
+                    counter.fetch_add(u64::from(done), Ordering::Relaxed);
+                    if done == 0 {
+                        idle = idle.saturating_add(1);
+                        if idle > 64 {
+                            std::thread::sleep(Duration::from_micros(50));
+                        } else {
+                            std::thread::yield_now();
+                        }
+                    } else {
+                        idle = 0;
+                    }
+                }
+            })
+            .map_err(|e| LinuxError::Setup {
+                accel_id: self.accel_id,
+                reason: format!("cannot start the emulated firmware thread: {e}"),
+            })?;
+        Ok(Engine {
+            stop,
+            answered,
+            thread: Some(thread),
+        })
+    }
+
+    /// The device.
+    pub fn accel_id(&self) -> u32 {
+        self.accel_id
+    }
+
+    /// The instances' ring pairs.
+    pub fn instances(&mut self) -> &mut [Instance] {
+        &mut self.instances
+    }
+
+    /// Requests the firmware thread has answered.
+    pub fn answered(&self) -> u64 {
+        self.engine
+            .as_ref()
+            .map_or(0, |e| e.answered.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        if let Some(mut engine) = self.engine.take() {
+            engine.stop.store(true, Ordering::Release);
+            if let Some(thread) = engine.thread.take() {
+                let _ = thread.join();
+            }
+        }
+        self.instances.clear();
+        for file in &self.files {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+}
+
+impl Session for Attachment {
+    fn accel_id(&self) -> u32 {
+        self.accel_id
+    }
+
+    fn abandon(mut self) {
+        for instance in std::mem::take(&mut self.instances) {
+            instance.pair.abandon();
+        }
+        if let Some(engine) = self.engine.take() {
+            // The thread does not exist in a forked child; forget its handle instead of joining.
+            std::mem::forget(engine);
+        }
+        self.files.clear();
+    }
+}

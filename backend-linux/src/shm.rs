@@ -1,0 +1,219 @@
+//! [`Mapping`]: a shared, writable mapping of a file — an emulated device's bank window or ring
+//! memory under the runtime directory, or a real device's UIO bank window (`/dev/uioN`, map0).
+//!
+//! All access goes through 32-bit atomic operations on the mapping, which is what both uses need:
+//! another process (or the emulated firmware thread) reads and writes the same words concurrently.
+
+use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use qsal_core::ring::{Csr, RingMemory};
+use rustix::fs::{Mode, OFlags};
+use rustix::mm::{MapFlags, ProtFlags};
+
+use crate::LinuxError;
+use crate::runtime::FILE_MODE;
+
+/// A shared read-write mapping of (the first `len` bytes of) a file.
+#[derive(Debug)]
+pub struct Mapping {
+    base: NonNull<u8>,
+    len: usize,
+    bus: u64,
+    path: PathBuf,
+}
+
+// SAFETY: the mapping is plain shared memory; every access goes through atomic operations, so sharing
+// the handle between threads is sound.
+unsafe impl Send for Mapping {}
+// SAFETY: as above — all reads and writes are atomic word operations.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    /// Creates (or reuses) `path`, sizes it to `len` bytes, zeroes it when `zero`, and maps it.
+    /// `bus` is the address the device would see (for emulated rings, any value aligned to `len`).
+    pub fn create(path: &Path, len: usize, bus: u64, zero: bool) -> Result<Self, LinuxError> {
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(FILE_MODE),
+        )
+        .map_err(|e| LinuxError::io("open the shared memory file", path, e.into()))?;
+        let size = rustix::fs::fstat(&fd)
+            .map_err(|e| LinuxError::io("stat", path, e.into()))?
+            .st_size;
+        if size != len as i64 {
+            rustix::fs::ftruncate(&fd, len as u64)
+                .map_err(|e| LinuxError::io("size", path, e.into()))?;
+        }
+        let mapping = Self::map(&fd, path, len, 0, bus)?;
+        if zero {
+            for offset in (0..len).step_by(4) {
+                mapping.store(offset, 0);
+            }
+        }
+        Ok(mapping)
+    }
+
+    /// Maps `len` bytes at `offset` of an existing file or device node (a UIO bank window).
+    pub fn open(path: &Path, len: usize, offset: u64) -> Result<Self, LinuxError> {
+        let fd = rustix::fs::open(path, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
+            .map_err(|e| LinuxError::io("open", path, e.into()))?;
+        Self::map(&fd, path, len, offset, 0)
+    }
+
+    fn map(
+        fd: &rustix::fd::OwnedFd,
+        path: &Path,
+        len: usize,
+        offset: u64,
+        bus: u64,
+    ) -> Result<Self, LinuxError> {
+        if len == 0 || !len.is_multiple_of(4) {
+            return Err(LinuxError::Setup {
+                accel_id: 0,
+                reason: format!("cannot map {len} bytes of {}", path.display()),
+            });
+        }
+        // SAFETY: a fresh shared mapping chosen by the kernel (null hint) of a file we opened; it does
+        // not alias any Rust object. It stays valid until `munmap` in `Drop`.
+        let base = unsafe {
+            rustix::mm::mmap(
+                std::ptr::null_mut(),
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::SHARED,
+                fd,
+                offset,
+            )
+        }
+        .map_err(|e| LinuxError::io("map", path, e.into()))?;
+        let base = NonNull::new(base.cast::<u8>()).ok_or_else(|| LinuxError::Setup {
+            accel_id: 0,
+            reason: format!("mapping {} returned null", path.display()),
+        })?;
+        Ok(Self {
+            base,
+            len,
+            bus,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The file mapped.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes mapped.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing is mapped (never, for a constructed mapping).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn word(&self, offset: usize) -> Option<&AtomicU32> {
+        if !offset.is_multiple_of(4) || offset.checked_add(4)? > self.len {
+            return None;
+        }
+        // SAFETY: `offset + 4 <= len` and `offset` is 4-aligned inside a page-aligned mapping, so the
+        // pointer is in bounds and aligned for `AtomicU32`; the mapping lives as long as `self`, and
+        // shared memory is only ever accessed atomically.
+        Some(unsafe { &*self.base.as_ptr().add(offset).cast::<AtomicU32>() })
+    }
+
+    /// Reads the word at `offset` (acquire).
+    pub fn load(&self, offset: usize) -> u32 {
+        self.word(offset).map_or(0, |w| w.load(Ordering::Acquire))
+    }
+
+    /// Writes the word at `offset` (release).
+    pub fn store(&self, offset: usize, value: u32) {
+        if let Some(w) = self.word(offset) {
+            w.store(value, Ordering::Release);
+        }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: `base`/`len` are exactly what `mmap` returned; no reference into the mapping
+        // outlives `self` (every `&AtomicU32` handed out borrows `self`).
+        let _ = unsafe { rustix::mm::munmap(self.base.as_ptr().cast(), self.len) };
+    }
+}
+
+impl Csr for Mapping {
+    fn read32(&self, offset: u32) -> u32 {
+        self.load(offset as usize)
+    }
+
+    fn write32(&self, offset: u32, value: u32) {
+        self.store(offset as usize, value);
+    }
+}
+
+impl RingMemory for Mapping {
+    fn bytes(&self) -> usize {
+        self.len
+    }
+
+    fn bus_address(&self) -> u64 {
+        self.bus
+    }
+
+    fn load32(&self, offset: usize) -> u32 {
+        self.load(offset)
+    }
+
+    fn store32(&self, offset: usize, value: u32) {
+        self.store(offset, value);
+    }
+}
+
+/// A real device's bank window through UIO: `/dev/uioN`, map0 (4 KiB at offset 0).
+pub fn uio_bank(node: &Path) -> Result<Mapping, LinuxError> {
+    Mapping::open(node, 0x1000, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uio_bank_mapping_against_a_memfd() {
+        // A memfd stands in for /dev/uioN: the CSR writes through one mapping are what another sees.
+        let fd = rustix::fs::memfd_create("qsal-fake-uio", rustix::fs::MemfdFlags::CLOEXEC)
+            .expect("memfd");
+        rustix::fs::ftruncate(&fd, 0x1000).expect("size");
+        let path = PathBuf::from(format!(
+            "/proc/self/fd/{}",
+            std::os::fd::AsRawFd::as_raw_fd(&fd)
+        ));
+        let window = uio_bank(&path).expect("map0");
+        let observer = Mapping::open(&path, 0x1000, 0).expect("second mapping");
+        window.write32(0x100 + 4 * 3, 0x1234);
+        assert_eq!(observer.read32(0x10C), 0x1234);
+        assert_eq!(window.read32(0x2000), 0, "out of the window reads 0");
+        window.write32(0x2000, 1);
+        assert_eq!(window.len(), 0x1000);
+        drop(fd);
+    }
+
+    #[test]
+    fn shared_files_are_seen_by_every_mapping() {
+        let dir = std::env::temp_dir().join(format!("qsal-shm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("ring");
+        let a = Mapping::create(&path, 4096, 0x4000, true).expect("a");
+        let b = Mapping::create(&path, 4096, 0x4000, false).expect("b");
+        a.store32(4092, 7);
+        assert_eq!(b.load32(4092), 7);
+        assert_eq!(b.bus_address(), 0x4000);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

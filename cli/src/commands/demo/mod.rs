@@ -1,0 +1,372 @@
+//! `qsal demo`: the whole stack on emulated devices, with live progress and a summary.
+//!
+//! A temporary runtime directory gets two emulated c6xx devices from an embedded configuration
+//! (`[SSL]`, `LimitDevAccess = 1`, enough slots for every worker plus one). Worker processes (this
+//! binary again) start through `libqsal` — the code path of the C library — push requests through
+//! their rings and check every response. One extra worker starts first, holding the lowest slot, and
+//! is killed with `kill -9` half-way; a newcomer then starts and gets that slot back.
+
+mod config;
+pub mod worker;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use qsal_backend_linux::RuntimeDir;
+use qsal_backend_linux::store::{self, DeviceConfig};
+use qsal_core::expand::{ConfWriter, expand};
+use qsal_core::validate::{Context, check_capacity, validate};
+use qsal_core::{Config, DeviceType, Severity};
+
+/// Arguments of `qsal demo`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Runs on two emulated c6xx devices in a temporary runtime directory; needs no hardware and no root.
+Exit status 0 only if every request of every surviving worker got its correct response.")]
+pub struct Args {
+    /// Worker processes that run to completion.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub workers: u32,
+    /// Requests each worker sends.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub requests: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Worker,
+    Victim,
+    Newcomer,
+}
+
+#[derive(Debug)]
+enum State {
+    Starting,
+    Running,
+    Done,
+    Killed,
+    Failed(String),
+}
+
+struct Worker {
+    role: Role,
+    child: Child,
+    bar: ProgressBar,
+    section: String,
+    devices: String,
+    responses: u64,
+    errors: u64,
+    micros: u128,
+    state: State,
+}
+
+const DEVICES: u32 = 2;
+
+/// Runs `qsal demo`.
+pub fn run(args: &Args) -> ExitCode {
+    let dir = std::env::temp_dir().join(format!("qsal-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let runtime = RuntimeDir::at(&dir);
+    let per_device = (args.workers + 2).div_ceil(DEVICES);
+    if let Err(message) = load(&runtime, per_device) {
+        eprintln!("qsal demo: {message}");
+        return ExitCode::from(1);
+    }
+    println!(
+        "qsal demo: {DEVICES} emulated c6xx devices in {}; [{}] has {per_device} slots per device (LimitDevAccess = 1)",
+        dir.display(),
+        config::SECTION
+    );
+    println!(
+        "{} workers × {} requests through their rings; one more worker is killed with kill -9 half-way and a newcomer takes its slot",
+        args.workers, args.requests
+    );
+    let outcome = orchestrate(&dir, args);
+    let _ = store::remove_devices(&runtime, true);
+    let _ = std::fs::remove_dir_all(&dir);
+    match outcome {
+        Ok(workers) => summarize(&workers, args.requests),
+        Err(message) => {
+            eprintln!("qsal demo: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Checks, expands and loads the embedded configuration for both devices.
+fn load(runtime: &RuntimeDir, per_device: u32) -> Result<(), String> {
+    let text = config::device_config(per_device);
+    let mut expanded = Vec::new();
+    for accel_id in 0..DEVICES {
+        let mut problems = Vec::new();
+        let parsed: Config<'_> = Config::parse(text.as_bytes(), &mut |d| problems.push(d));
+        let context = Context {
+            device: Some(DeviceType::C6xx),
+            accel_id,
+        };
+        validate(&parsed, &context, &mut |d| problems.push(d));
+        check_capacity(&parsed, DeviceType::C6xx, accel_id, &mut |d| {
+            problems.push(d);
+        });
+        if let Some(d) = problems.iter().find(|d| d.severity() == Severity::Error) {
+            return Err(format!(
+                "the embedded configuration does not fit: {}",
+                d.message()
+            ));
+        }
+        let mut out = String::new();
+        expand(
+            &parsed,
+            DeviceType::C6xx,
+            accel_id,
+            &mut ConfWriter::new(&mut out),
+        )
+        .map_err(|e| format!("expansion failed: {e:?}"))?;
+        expanded.push(out);
+    }
+    let source = PathBuf::from("<embedded demo configuration>");
+    let configs: Vec<DeviceConfig<'_>> = expanded
+        .iter()
+        .map(|text| DeviceConfig {
+            device_type: DeviceType::C6xx,
+            source: &source,
+            expanded: text,
+        })
+        .collect();
+    store::write_devices(runtime, &configs).map_err(|e| e.to_string())
+}
+
+fn spawn(
+    dir: &PathBuf,
+    args: &Args,
+    role: Role,
+    bars: &MultiProgress,
+    tx: &mpsc::Sender<(usize, String)>,
+    index: usize,
+) -> Result<Worker, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the qsal binary: {e}"))?;
+    let mut child = Command::new(exe)
+        .args([
+            "__demo-worker",
+            "--requests",
+            &args.requests.to_string(),
+            "--section",
+            config::SECTION,
+        ])
+        .env("QSAL_RUNTIME_DIR", dir)
+        .env("QSAL_LOG", "off")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start a worker: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no worker stdout")?;
+    let sender = tx.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send((index, line)).is_err() {
+                break;
+            }
+        }
+        let _ = sender.send((index, "EXIT".to_string()));
+    });
+    let bar = bars.add(ProgressBar::new(args.requests));
+    let style = ProgressStyle::with_template("{prefix:>22} [{bar:32}] {pos:>8}/{len:8} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    let name = match role {
+        Role::Worker => "worker",
+        Role::Victim => "worker (to be killed)",
+        Role::Newcomer => "newcomer",
+    };
+    bar.set_prefix(format!("{name} {}", child.id()));
+    Ok(Worker {
+        role,
+        child,
+        bar,
+        section: String::new(),
+        devices: String::new(),
+        responses: 0,
+        errors: 0,
+        micros: 0,
+        state: State::Starting,
+    })
+}
+
+/// Applies one line of a worker's output.
+fn update(worker: &mut Worker, line: &str) {
+    let mut words = line.split_whitespace();
+    match words.next() {
+        Some("START") => {
+            worker.section = words.next().unwrap_or_default().to_string();
+            worker.devices = words.next().unwrap_or_default().to_string();
+            worker.state = State::Running;
+            worker
+                .bar
+                .set_message(format!("{} on device {}", worker.section, worker.devices));
+        }
+        Some("PROGRESS") => {
+            worker.responses = words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(worker.responses);
+            worker.bar.set_position(worker.responses);
+        }
+        Some("DONE") => {
+            let numbers: Vec<u128> = words.filter_map(|w| w.parse().ok()).collect();
+            if let [_, responses, errors, micros] = numbers[..] {
+                worker.responses = responses as u64;
+                worker.errors = errors as u64;
+                worker.micros = micros;
+            }
+            worker.state = State::Done;
+            worker.bar.set_position(worker.responses);
+            worker
+                .bar
+                .finish_with_message(format!("{} done", worker.section));
+        }
+        Some("ERR") => {
+            let message = line.get(4..).unwrap_or_default().to_string();
+            worker
+                .bar
+                .abandon_with_message(format!("failed: {message}"));
+            worker.state = State::Failed(message);
+        }
+        Some("EXIT") => {
+            if matches!(worker.state, State::Starting | State::Running) {
+                worker.state = State::Failed("the worker exited without finishing".to_string());
+                worker.bar.abandon_with_message("exited early");
+            }
+        }
+        _ => {}
+    }
+}
+
+fn orchestrate(dir: &PathBuf, args: &Args) -> Result<Vec<Worker>, String> {
+    let bars = MultiProgress::new();
+    let (tx, rx) = mpsc::channel::<(usize, String)>();
+    let mut workers = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    // The victim starts first so it holds the lowest slot; the newcomer will get that slot back.
+    workers.push(spawn(dir, args, Role::Victim, &bars, &tx, 0)?);
+    while matches!(workers[0].state, State::Starting) {
+        let (i, line) = rx
+            .recv_timeout(Duration::from_secs(30))
+            .map_err(|_| "the first worker did not start")?;
+        update(&mut workers[i], &line);
+    }
+    if let State::Failed(e) = &workers[0].state {
+        return Err(format!("the first worker could not start: {e}"));
+    }
+    for i in 1..=args.workers as usize {
+        workers.push(spawn(dir, args, Role::Worker, &bars, &tx, i)?);
+    }
+    let mut killed = false;
+    loop {
+        let finished = workers
+            .iter()
+            .filter(|w| w.role != Role::Victim)
+            .all(|w| matches!(w.state, State::Done | State::Failed(_)));
+        if finished && killed {
+            break;
+        }
+        if Instant::now() > deadline {
+            for w in &mut workers {
+                let _ = w.child.kill();
+            }
+            return Err("the demo did not finish within 5 minutes".to_string());
+        }
+        let Ok((i, line)) = rx.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        update(&mut workers[i], &line);
+        let victim = &mut workers[0];
+        if !killed && (victim.responses * 2 >= args.requests || matches!(victim.state, State::Done))
+        {
+            killed = true;
+            if matches!(victim.state, State::Running) {
+                let _ = victim.child.kill();
+                let _ = victim.child.wait();
+                victim.state = State::Killed;
+                victim.bar.abandon_with_message(format!(
+                    "{} killed with kill -9 at {}",
+                    victim.section, victim.responses
+                ));
+            }
+            let index = workers.len();
+            workers.push(spawn(dir, args, Role::Newcomer, &bars, &tx, index)?);
+        }
+    }
+    for w in &mut workers {
+        let _ = w.child.wait();
+    }
+    let _ = bars.clear();
+    Ok(workers)
+}
+
+fn summarize(workers: &[Worker], requests: u64) -> ExitCode {
+    println!();
+    println!(
+        "  {:<16} {:>8}  {:<7} {:>9} {:>9} {:>13} {:>6}  NOTE",
+        "SLOT", "PID", "DEVICE", "REQUESTS", "RESPONSES", "THROUGHPUT", "ERRORS"
+    );
+    let mut ok = true;
+    for w in workers {
+        let throughput = if w.micros > 0 {
+            format!("{:.0}/s", w.responses as f64 * 1e6 / w.micros as f64)
+        } else {
+            "-".to_string()
+        };
+        let note = match (&w.state, w.role) {
+            (State::Killed, _) => "killed with kill -9 half-way".to_string(),
+            (State::Done, Role::Newcomer) => "newcomer: took the killed worker's slot".to_string(),
+            (State::Done, _) => "all responses correct".to_string(),
+            (State::Failed(e), _) => format!("FAILED: {e}"),
+            (state, _) => format!("{state:?}"),
+        };
+        let survived_correctly =
+            matches!(w.state, State::Done) && w.responses == requests && w.errors == 0;
+        if w.role != Role::Victim && !survived_correctly {
+            ok = false;
+        }
+        println!(
+            "  {:<16} {:>8}  {:<7} {:>9} {:>9} {:>13} {:>6}  {note}",
+            w.section,
+            w.child.id(),
+            w.devices,
+            if w.role == Role::Victim {
+                w.responses
+            } else {
+                requests
+            },
+            w.responses,
+            throughput,
+            w.errors
+        );
+    }
+    let victim_slot = workers
+        .iter()
+        .find(|w| w.role == Role::Victim)
+        .map(|w| w.section.as_str());
+    let newcomer_slot = workers
+        .iter()
+        .find(|w| w.role == Role::Newcomer)
+        .map(|w| w.section.as_str());
+    if victim_slot.is_some() && victim_slot == newcomer_slot {
+        println!(
+            "\nthe slot {} came back after kill -9 with no clean-up step",
+            victim_slot.unwrap_or_default()
+        );
+    }
+    if ok {
+        println!("every request of every surviving worker got its correct response");
+        ExitCode::SUCCESS
+    } else {
+        println!("some requests did not get their correct response (see above)");
+        ExitCode::from(1)
+    }
+}
