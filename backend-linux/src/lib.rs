@@ -7,6 +7,7 @@
 //! * [`LinuxDevices`] — the started devices and their expanded configurations.
 //! * [`LinuxRegistry`] — crash-safe leases: one exclusive non-blocking `flock` per derived name.
 //! * [`LinuxPlatform`] — pid, holder record, monotonic clock, sleep.
+//! * [`exchange`] — test requests through every ring a slot holds, every response verified.
 //! * [`sysfs`] — real QAT devices found through sysfs (read-only), and [`kernel`] — the
 //!   `/dev/qat_dev_processes` slot protocol of Intel's out-of-tree driver.
 //!
@@ -16,6 +17,7 @@
 mod devices;
 mod emulated;
 mod error;
+pub mod exchange;
 pub mod kernel;
 mod leases;
 mod platform;

@@ -162,3 +162,42 @@ pub unsafe extern "C" fn qsal_start_wait(section: *const c_char, timeout_ms: u32
         }
     })
 }
+
+/// `CpaStatus qsal_exchange(unsigned long long requests, unsigned long long *responses,
+/// unsigned long long *errors)`: sends `requests` test requests through every instance ring this
+/// process holds and verifies every response; stores the counts where the pointers are non-NULL.
+/// SUCCESS only if every response arrived and was correct.
+///
+/// # Safety
+/// `responses` and `errors` are NULL or valid for one write each.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn qsal_exchange(
+    requests: u64,
+    responses: *mut u64,
+    errors: *mut u64,
+) -> CpaStatus {
+    guarded(|| {
+        let outcome = process::exchange(requests, |_| {});
+        let done = outcome.as_ref().copied().unwrap_or_default();
+        for (out, value) in [(responses, done.responses), (errors, done.errors)] {
+            if !out.is_null() {
+                // SAFETY: non-null and valid for one write per this function's contract.
+                unsafe { out.write(value) };
+            }
+        }
+        match outcome {
+            Ok(done) if done.errors == 0 => SUCCESS,
+            Ok(done) => {
+                process::fail(format!(
+                    "{} of {} responses were wrong (corrupted or misdirected)",
+                    done.errors, done.responses
+                ));
+                FAIL
+            }
+            Err(message) => {
+                process::fail(message);
+                FAIL
+            }
+        }
+    })
+}

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::io::Write as _;
 use std::sync::OnceLock;
 
+use qsal_backend_linux::exchange::{Exchanged, exchange as exchange_on};
 use qsal_backend_linux::{Attachment, LinuxError, LinuxSal, RuntimeDir, linux_sal};
 use qsal_core::platform::Devices as _;
 use qsal_core::sal::{StartError, Started, StopError, Stopped};
@@ -126,4 +127,14 @@ pub fn qat_available() -> bool {
 /// Runs `f` on this process's device attachments (their instances' rings); `None` if not started.
 pub fn with_attachments<T>(f: impl FnOnce(&mut [Attachment]) -> T) -> Option<T> {
     sal().ok()?.with_sessions(f)
+}
+
+/// `qsal_exchange` for Rust callers: `total` test requests through every ring this process holds,
+/// each response verified; `progress` gets the running count of responses.
+pub fn exchange(total: u64, progress: impl FnMut(u64)) -> Result<Exchanged, String> {
+    with_attachments(|attachments| exchange_on(attachments, total, progress))
+        .ok_or_else(|| {
+            "no slot held: call icp_sal_userStart before exchanging requests".to_string()
+        })?
+        .map_err(|e| e.to_string())
 }

@@ -28,6 +28,10 @@ use crate::platform::{
 };
 use crate::slot::{SearchError, SlotInfo, SlotName, Tally, for_each_slot, search};
 
+/// The longest pause between two attempts of [`Sal::start_wait`]: short enough that a reload's new
+/// workers get a freed slot within a tenth of a second, long enough that waiting costs nothing.
+pub const WAIT_PAUSE_MAX_MS: u64 = 100;
+
 /// A successful start.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Started {
@@ -206,7 +210,7 @@ where
     }
 
     /// Starts, waiting up to `timeout_ms` for a slot while all are taken. Sleeps through the
-    /// platform with exponential back-off (10 ms doubling to 500 ms); never spins, never holds the
+    /// platform with exponential back-off (10 ms doubling to [`WAIT_PAUSE_MAX_MS`]); never spins, never holds the
     /// state lock while sleeping. Other failures return at once.
     pub fn start_wait(&self, name: &[u8], timeout_ms: u64) -> Result<Started, StartError> {
         let deadline = self.platform.now_ms().saturating_add(timeout_ms);
@@ -216,7 +220,7 @@ where
                 Err(StartError::AllSlotsTaken { .. }) if self.platform.now_ms() < deadline => {
                     let left = deadline.saturating_sub(self.platform.now_ms());
                     self.platform.sleep_ms(pause.min(left).max(1));
-                    pause = pause.saturating_mul(2).min(500);
+                    pause = pause.saturating_mul(2).min(WAIT_PAUSE_MAX_MS);
                 }
                 result => return result,
             }
