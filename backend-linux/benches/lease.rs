@@ -1,10 +1,13 @@
-//! First start (slot search + lease) with k of 64 slots held, against the same number of raw
-//! `open` + `flock(LOCK_EX | LOCK_NB)` + `close` calls in the same run.
+//! Slot acquisition (search + lease with holder record + release) with k of 64 slots held, against
+//! the same number of raw `open` + `flock(LOCK_EX | LOCK_NB)` + `close` calls in the same run; and the
+//! whole first start + last stop, which adds attaching the emulated device (ring files mapped, rings
+//! programmed, engine thread started) and detaching it.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use qsal_backend_linux::{LinuxRegistry, RuntimeDir, linux_sal};
+use qsal_backend_linux::{LinuxDevices, LinuxPlatform, LinuxRegistry, RuntimeDir, linux_sal};
 use qsal_core::DeviceType;
-use qsal_core::platform::{Holder, SlotRegistry};
+use qsal_core::platform::{Holder, Platform, SlotRegistry};
+use qsal_core::slot::search;
 use qsal_tests::{TempDir, up, user_config};
 use rustix::fs::{FlockOperation, Mode, OFlags};
 
@@ -25,6 +28,8 @@ fn bench(c: &mut Criterion) {
     up(&runtime, &[(DeviceType::C6xx, &config)]);
     let registry = LinuxRegistry::new(&runtime);
     let sal = linux_sal(&runtime);
+    let devices = LinuxDevices::new(&runtime);
+    let holder = LinuxPlatform::new().holder();
     let mut held = Vec::new();
     let mut group = c.benchmark_group("linux_first_start");
     for k in [0usize, 16, 32, 63] {
@@ -37,6 +42,12 @@ fn bench(c: &mut Criterion) {
                     .expect("free"),
             );
         }
+        group.bench_with_input(BenchmarkId::new("qsal_slot_acquire", k), &k, |b, _| {
+            b.iter(|| {
+                let outcome = search(&devices, &registry, "SSL", Some(&holder)).expect("search");
+                outcome.grant.expect("a free slot").name
+            });
+        });
         group.bench_with_input(BenchmarkId::new("qsal_start_stop", k), &k, |b, _| {
             b.iter(|| {
                 let started = sal.start(b"SSL").expect("start");

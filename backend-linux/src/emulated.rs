@@ -66,6 +66,14 @@ impl RingMemory for Shared {
     fn store32(&self, offset: usize, value: u32) {
         self.0.store32(offset, value);
     }
+
+    fn load_words(&self, offset: usize, out: &mut [u32]) {
+        self.0.load_words(offset, out);
+    }
+
+    fn store_words(&self, offset: usize, words: &[u32]) {
+        self.0.store_words(offset, words);
+    }
 }
 
 /// One ring pair of one instance, ready for I/O.

@@ -170,6 +170,7 @@ impl<const DEVICES: usize, const TEXT: usize> MockWorld<DEVICES, TEXT> {
 
     /// Fault injection: takes a device down (it stops being listed as started) or brings it back.
     pub fn set_down(&self, accel_id: u32, down: bool) {
+        qsal_core::qsal_log!(info, "mock device {} down: {}", accel_id, down);
         if let Some(d) = self
             .devices
             .lock()

@@ -9,6 +9,9 @@
 //!   instances, core lists, number formats and name lengths.
 //! * [`profile`] — the hardware facts of every supported device type.
 //! * [`value`] — the value grammars shared by every layer (decimal numbers, core lists, services).
+//! * [`expand`], [`slot`], [`sal`], [`ring`] — expansion, slot search, the start/stop state machine
+//!   and the ring protocol; [`platform`] — the traits a backend implements.
+//! * [`macros`] — logging shims to `defmt` (feature `defmt`), `log` (feature `log`) or nothing.
 //!
 //! The crate is `#![no_std]`, never allocates, forbids `unsafe`, and is written so that no input can
 //! make it panic: capacities are const generics, overflow is reported as a diagnostic.
@@ -32,6 +35,8 @@
         clippy::unwrap_used
     )
 )]
+
+pub mod macros;
 
 pub mod config;
 pub mod diag;

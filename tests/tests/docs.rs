@@ -37,7 +37,7 @@ fn readme_starts_with_the_two_commands() {
         .take_while(|l| !l.starts_with("```"))
         .collect();
     assert_eq!(block.len(), 2, "{block:?}");
-    assert!(block[0].starts_with("cargo run --release --bin qsal -- "));
+    assert_eq!(block[0], "cargo run --release --bin qsal -- demo");
     assert_eq!(block[1], "cargo test --workspace");
     let ci = repo_file(".ci/run");
     assert!(

@@ -14,6 +14,25 @@ pub trait RingMemory {
     fn load32(&self, offset: usize) -> u32;
     /// Writes the word at byte `offset` (release); out of range writes are ignored.
     fn store32(&self, offset: usize, value: u32);
+
+    /// Reads consecutive words from byte `offset` into `out`, each as [`load32`](Self::load32)
+    /// would. Implementations override it to check the range once instead of per word.
+    fn load_words(&self, offset: usize, out: &mut [u32]) {
+        let mut at = offset;
+        for word in out {
+            *word = self.load32(at);
+            at = at.saturating_add(4);
+        }
+    }
+
+    /// Writes `words` consecutively from byte `offset`, each as [`store32`](Self::store32) would.
+    fn store_words(&self, offset: usize, words: &[u32]) {
+        let mut at = offset;
+        for word in words {
+            self.store32(at, *word);
+            at = at.saturating_add(4);
+        }
+    }
 }
 
 impl<T: RingMemory + ?Sized> RingMemory for &T {
@@ -31,6 +50,14 @@ impl<T: RingMemory + ?Sized> RingMemory for &T {
 
     fn store32(&self, offset: usize, value: u32) {
         (**self).store32(offset, value);
+    }
+
+    fn load_words(&self, offset: usize, out: &mut [u32]) {
+        (**self).load_words(offset, out);
+    }
+
+    fn store_words(&self, offset: usize, words: &[u32]) {
+        (**self).store_words(offset, words);
     }
 }
 
@@ -69,6 +96,42 @@ impl<const WORDS: usize> RingMemory for AtomicMemory<WORDS> {
     fn store32(&self, offset: usize, value: u32) {
         if let Some(w) = self.words.get(offset / 4) {
             w.store(value, core::sync::atomic::Ordering::Release);
+        }
+    }
+
+    fn load_words(&self, offset: usize, out: &mut [u32]) {
+        let first = offset / 4;
+        match self.words.get(first..first.saturating_add(out.len())) {
+            Some(words) => {
+                for (value, word) in out.iter_mut().zip(words) {
+                    *value = word.load(core::sync::atomic::Ordering::Acquire);
+                }
+            }
+            _ => {
+                let mut at = offset;
+                for value in out {
+                    *value = self.load32(at);
+                    at = at.saturating_add(4);
+                }
+            }
+        }
+    }
+
+    fn store_words(&self, offset: usize, values: &[u32]) {
+        let first = offset / 4;
+        match self.words.get(first..first.saturating_add(values.len())) {
+            Some(words) => {
+                for (word, value) in words.iter().zip(values) {
+                    word.store(*value, core::sync::atomic::Ordering::Release);
+                }
+            }
+            _ => {
+                let mut at = offset;
+                for value in values {
+                    self.store32(at, *value);
+                    at = at.saturating_add(4);
+                }
+            }
         }
     }
 }

@@ -24,6 +24,11 @@ pub const REQUEST_MAGIC: u32 = 0x5153_414C;
 /// Bytes of a request before its payload.
 pub const REQUEST_HEADER: usize = 20;
 
+/// Words of the largest request.
+const REQUEST_WORDS: usize = REQUEST_BYTES / 4;
+/// Words of the request header (magic, size and length, opaque low and high, checksum).
+const HEADER_WORDS: usize = REQUEST_HEADER / 4;
+
 const RESPONSE_TAG: u32 = 0x5100_0000;
 const TRANSFORM: u64 = 0x5A5A_A5A5_0FF0_F00F;
 
@@ -84,29 +89,32 @@ pub fn write_request(
     opaque: u64,
     payload: &[u8],
 ) -> u32 {
-    let room = size.saturating_sub(REQUEST_HEADER);
+    let room = size.min(REQUEST_BYTES).saturating_sub(REQUEST_HEADER);
     let payload = payload.get(..payload.len().min(room)).unwrap_or_default();
+    let mut words = [0u32; REQUEST_WORDS];
     let mut sum = CHECKSUM_SEED;
-    let mut at = offset.saturating_add(REQUEST_HEADER);
+    let mut used = HEADER_WORDS;
     let mut index = 0u32;
     for_each_word(payload, |w| {
         sum = sum.wrapping_add(term(index, w));
+        if let Some(slot) = words.get_mut(used) {
+            *slot = w;
+        }
         index = index.wrapping_add(1);
-        memory.store32(at, w);
-        at = at.saturating_add(4);
+        used = used.saturating_add(1);
     });
     let len = u32::try_from(payload.len()).unwrap_or(0);
-    let size_word = u32::try_from(size).unwrap_or(0) << 16 | len;
     let header = [
         REQUEST_MAGIC,
-        size_word,
+        u32::try_from(size).unwrap_or(0) << 16 | len,
         opaque as u32,
         (opaque >> 32) as u32,
         sum,
     ];
-    for (i, word) in header.iter().enumerate() {
-        memory.store32(offset.saturating_add(i.saturating_mul(4)), *word);
+    for (slot, word) in words.iter_mut().zip(header) {
+        *slot = word;
     }
+    memory.store_words(offset, words.get(..used).unwrap_or(&words));
     sum
 }
 
@@ -164,13 +172,24 @@ impl fmt::Display for Corruption {
 impl Response {
     /// Reads the response at `offset`.
     pub fn read(memory: &impl RingMemory, offset: usize) -> Self {
-        let w = |i: usize| memory.load32(offset.saturating_add(i.saturating_mul(4)));
+        let mut w = [0u32; RESPONSE_BYTES / 4];
+        memory.load_words(offset, &mut w);
+        let [
+            word0,
+            _,
+            opaque_low,
+            opaque_high,
+            checksum,
+            length,
+            low,
+            high,
+        ] = w;
         Self {
-            word0: w(0),
-            opaque: u64::from(w(2)) | u64::from(w(3)) << 32,
-            checksum: w(4),
-            length: w(5),
-            transformed: u64::from(w(6)) | u64::from(w(7)) << 32,
+            word0,
+            opaque: u64::from(opaque_low) | u64::from(opaque_high) << 32,
+            checksum,
+            length,
+            transformed: u64::from(low) | u64::from(high) << 32,
         }
     }
 
@@ -207,22 +226,28 @@ pub fn answer(
     out: usize,
     corrupt: bool,
 ) -> Status {
-    let w = |i: usize| requests.load32(offset.saturating_add(i.saturating_mul(4)));
-    let magic = w(0);
-    let size_word = w(1);
-    let opaque = u64::from(w(2)) | u64::from(w(3)) << 32;
+    let mut request = [0u32; REQUEST_WORDS];
+    requests.load_words(offset, request.get_mut(..HEADER_WORDS).unwrap_or_default());
+    let [magic, size_word, opaque_low, opaque_high, ..] = request;
+    let opaque = u64::from(opaque_low) | u64::from(opaque_high) << 32;
     let size = (size_word >> 16) as usize;
     let len = (size_word & 0xFFFF) as usize;
-    let status = if magic == REQUEST_MAGIC && len <= size.saturating_sub(REQUEST_HEADER) {
+    let well_formed = magic == REQUEST_MAGIC
+        && size <= REQUEST_BYTES
+        && len <= size.saturating_sub(REQUEST_HEADER);
+    let status = if well_formed {
         Status::Ok
     } else {
         Status::BadRequest
     };
+    let payload_words = if well_formed { len.div_ceil(4) } else { 0 };
+    let payload = request
+        .get_mut(HEADER_WORDS..HEADER_WORDS.saturating_add(payload_words))
+        .unwrap_or_default();
+    requests.load_words(offset.saturating_add(REQUEST_HEADER), payload);
     let mut sum = CHECKSUM_SEED;
-    let mut at = offset.saturating_add(REQUEST_HEADER);
-    for index in 0..u32::try_from(len.div_ceil(4)).unwrap_or(0) {
-        sum = sum.wrapping_add(term(index, requests.load32(at)));
-        at = at.saturating_add(4);
+    for (index, word) in (0u32..).zip(payload.iter()) {
+        sum = sum.wrapping_add(term(index, *word));
     }
     let mut transformed = opaque ^ TRANSFORM;
     if corrupt {
@@ -237,12 +262,7 @@ pub fn answer(
         transformed as u32,
         (transformed >> 32) as u32,
     ];
-    for (i, word) in body.iter().enumerate() {
-        responses.store32(
-            out.saturating_add(i.saturating_add(1).saturating_mul(4)),
-            *word,
-        );
-    }
+    responses.store_words(out.saturating_add(4), &body);
     let code = match status {
         Status::Ok => 0,
         Status::BadRequest => 1,

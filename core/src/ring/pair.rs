@@ -214,12 +214,9 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
             }
             let response = Response::read(&self.rx, self.head);
             handle(&response);
-            for word in 0..RESPONSE_BYTES / 4 {
-                self.rx.store32(
-                    self.head.saturating_add(word.saturating_mul(4)),
-                    EMPTY_SIGNATURE,
-                );
-            }
+            // As the reference does: only the first word marks a slot as free; the firmware writes
+            // it last, so a slot is never seen half-written.
+            self.rx.store32(self.head, EMPTY_SIGNATURE);
             self.head = wrap(self.head.saturating_add(RESPONSE_BYTES), self.rx.bytes());
             self.inflight = self.inflight.saturating_sub(1);
             self.unpublished = self.unpublished.saturating_add(1);

@@ -202,6 +202,7 @@ where
         state.section = grant.name.clone();
         state.sessions = sessions;
         state.lease = Some(grant.lease);
+        crate::qsal_log!(info, "pid {} started {}", pid, grant.name.as_str());
         Ok(Started {
             section: grant.name,
             count: 1,
@@ -257,8 +258,10 @@ where
         let section = state.section.clone();
         state.teardown();
         if lost {
+            crate::qsal_log!(warn, "pid {} lost the lease on {}", pid, section.as_str());
             return Err(StopError::LeaseLost { section });
         }
+        crate::qsal_log!(info, "pid {} stopped {}", pid, section.as_str());
         Ok(Stopped { remaining: 0 })
     }
 
@@ -425,6 +428,7 @@ where
     }
 
     fn all_taken(&self, base: &str, tally: &Tally) -> StartError {
+        crate::qsal_log!(debug, "all {} slots of {} are taken", tally.taken.len(), base);
         let mut holders = heapless::Vec::new();
         for name in &tally.taken {
             if let Ok(Some(holder)) = self.registry.holder(name)
