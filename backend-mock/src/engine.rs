@@ -45,10 +45,11 @@ impl<const WORDS: usize> MockEngine<WORDS> {
     /// holds) and returns its host side; the engine serves those rings from now on.
     pub fn pair(&self, layout: Layout, spec: &RingSpec) -> Result<MockPair<'_, WORDS>, RingError> {
         let request_bytes = spec.kind.request_bytes();
-        let fits = WORDS.saturating_mul(4).checked_div(request_bytes).unwrap_or(0);
-        let messages = spec
-            .messages
-            .min(u32::try_from(fits).unwrap_or(u32::MAX));
+        let fits = WORDS
+            .saturating_mul(4)
+            .checked_div(request_bytes)
+            .unwrap_or(0);
+        let messages = spec.messages.min(u32::try_from(fits).unwrap_or(u32::MAX));
         let pair = RingPair::create(
             &self.csr,
             layout,
@@ -109,12 +110,17 @@ mod tests {
     #[test]
     fn requests_are_answered_only_when_the_engine_steps() {
         let engine = MockEngine::<256>::new(0x10_0000);
-        let mut pair = engine.pair(Layout::of(Generation::Gen2), &SPEC).expect("pair");
+        let mut pair = engine
+            .pair(Layout::of(Generation::Gen2), &SPEC)
+            .expect("pair");
         let sum = pair.put(42, b"payload").expect("room");
         assert_eq!(pair.poll(u32::MAX, |_| {}), 0, "nothing before a step");
         assert_eq!(engine.step(8), Ok(1));
         let mut verdict = None;
-        assert_eq!(pair.poll(u32::MAX, |r| verdict = Some(r.verify(42, sum))), 1);
+        assert_eq!(
+            pair.poll(u32::MAX, |r| verdict = Some(r.verify(42, sum))),
+            1
+        );
         assert_eq!(verdict, Some(Ok(())));
         assert_eq!(engine.answered(), 1);
     }
@@ -122,7 +128,9 @@ mod tests {
     #[test]
     fn stalled_and_corrupting_engines_are_detected() {
         let engine = MockEngine::<256>::new(0x10_0000);
-        let mut pair = engine.pair(Layout::of(Generation::Gen2), &SPEC).expect("pair");
+        let mut pair = engine
+            .pair(Layout::of(Generation::Gen2), &SPEC)
+            .expect("pair");
         engine.set_stalled(true);
         pair.put(1, b"a").expect("room");
         assert_eq!(engine.step(8), Ok(0));

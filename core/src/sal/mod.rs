@@ -428,7 +428,12 @@ where
     }
 
     fn all_taken(&self, base: &str, tally: &Tally) -> StartError {
-        crate::qsal_log!(debug, "all {} slots of {} are taken", tally.taken.len(), base);
+        crate::qsal_log!(
+            debug,
+            "all {} slots of {} are taken",
+            tally.taken.len(),
+            base
+        );
         let mut holders = heapless::Vec::new();
         for name in &tally.taken {
             if let Ok(Some(holder)) = self.registry.holder(name)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Code size of the bare-metal firmware: ELF sections (`size -A`) and .text/.rodata per crate,
+# attributed by symbol name (`nm -S -C`). With LTO, code inlined into a caller counts for the caller's
+# crate, so the per-crate figures are a lower bound for qsal-core. Run after ./run.sh (or a build).
+set -euo pipefail
+cd "$(dirname "$0")"
+firmware=target/thumbv7em-none-eabihf/release/qsal-bare-metal
+[ -f "$firmware" ] || cargo build --release
+size -A "$firmware" | grep -E '^(section|\.vector_table|\.text|\.rodata|\.data|\.bss|\.uninit)'
+nm -S -C "$firmware" | python3 -c '
+import sys, collections
+flash, ram = collections.Counter(), collections.Counter()
+def crate(name):
+    for key, label in (("qsal_core", "qsal-core"), ("qsal_backend_mock", "qsal-backend-mock"),
+                       ("qsal_bare_metal", "firmware (example)"), ("heapless", "heapless/spin/lock_api"),
+                       ("spin::", "heapless/spin/lock_api"), ("lock_api", "heapless/spin/lock_api"),
+                       ("memchr", "memchr"), ("cortex_m", "cortex-m runtime + semihosting"),
+                       ("panic_semihosting", "cortex-m runtime + semihosting")):
+        if key in name:
+            return label
+    return "libcore (fmt, slices) + compiler_builtins"
+for line in sys.stdin:
+    parts = line.split(None, 3)
+    if len(parts) < 4:
+        continue
+    size, kind, name = int(parts[1], 16), parts[2], parts[3].strip()
+    (flash if kind in "tTrR" else ram if kind in "dDbB" else collections.Counter())[crate(name)] += size
+print("\n.text + .rodata by crate (symbols):")
+for label, size in flash.most_common():
+    print(f"  {label:45} {size:7} B")
+print("\n.data + .bss by crate (statics):")
+for label, size in ram.most_common():
+    print(f"  {label:45} {size:7} B")
+'
