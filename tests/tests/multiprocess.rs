@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::os::unix::process::CommandExt as _;
+use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use qsal_backend_linux::{LinuxRegistry, RuntimeDir};
@@ -29,7 +30,23 @@ impl Worker {
         section: &str,
         setup: impl FnOnce(&mut Command),
     ) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_qsal-worker"));
+        Self::spawn_program(
+            Path::new(env!("CARGO_BIN_EXE_qsal-worker")),
+            dir,
+            mode,
+            section,
+            setup,
+        )
+    }
+
+    fn spawn_program(
+        program: &Path,
+        dir: &TempDir,
+        mode: &str,
+        section: &str,
+        setup: impl FnOnce(&mut Command),
+    ) -> Self {
+        let mut command = Command::new(program);
         command
             .args([dir.0.to_str().expect("utf-8"), mode, section])
             .stdin(Stdio::piped())
@@ -256,8 +273,17 @@ fn a_non_root_group_member_can_start_and_an_outsider_cannot() {
     std::fs::set_permissions(&dir.0, std::os::unix::fs::PermissionsExt::from_mode(0o2770))
         .expect("chmod");
     runtime(&dir, 1, &[("SSL", 2, 0)]);
-    let mut member = Worker::spawn_with(&dir, "start", "SSL", |c| {
-        c.uid(USER).gid(GROUP);
+    // The checkout (and so target/) may sit under a directory other users cannot enter: run a copy
+    // of the worker from a directory everyone can read.
+    let bin = TempDir::new("group-bin");
+    std::fs::set_permissions(&bin.0, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod bin dir");
+    let worker = bin.0.join("qsal-worker");
+    std::fs::copy(env!("CARGO_BIN_EXE_qsal-worker"), &worker).expect("copy worker");
+    std::fs::set_permissions(&worker, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod worker");
+    let mut member = Worker::spawn_program(&worker, &dir, "start", "SSL", |c| {
+        c.uid(USER).gid(GROUP).current_dir("/");
     });
     assert_eq!(member.line(), "OK SSL_INT_0");
     let lease = dir.0.join("leases/SSL_INT_0.lease");
@@ -267,8 +293,8 @@ fn a_non_root_group_member_can_start_and_an_outsider_cannot() {
         (meta.mode() & 0o777, meta.uid(), meta.gid()),
         (0o660, USER, GROUP)
     );
-    let mut outsider = Worker::spawn_with(&dir, "start", "SSL", |c| {
-        c.uid(USER).gid(GROUP - 1);
+    let mut outsider = Worker::spawn_program(&worker, &dir, "start", "SSL", |c| {
+        c.uid(USER).gid(GROUP - 1).current_dir("/");
     });
     let refused = outsider.line();
     assert!(refused.starts_with("ERR permission denied"), "{refused}");
