@@ -3,15 +3,16 @@
 //! For every ring pair of every instance of the derived section (read from the expanded keys), the
 //! process maps the bank's CSR window (`emulated/dev<accel>/bank<b>.csr`, shared by every process
 //! using that bank) and the two rings' memory (`emulated/dev<accel>/bank<b>-ring<r>.mem`, private to
-//! the slot holder), programs the rings and enables them, and starts one engine thread that runs the
-//! core's software firmware over them. Detaching stops the thread, disables the rings and removes the
-//! ring files; a forked child abandons all of it without touching the parent's rings.
+//! the slot holder and unlinked as soon as it is mapped, so it dies with the holder even after
+//! `kill -9`), programs the rings and enables them, and starts one engine thread that runs the core's
+//! software firmware over them. Detaching stops the thread and disables the rings; a forked child
+//! abandons all of it without touching the parent's rings.
 //!
 //! [`Faults`] (one set per [`LinuxDevices`](crate::LinuxDevices)) injects faults into its emulated
 //! engines, live: a stalled engine answers nothing, and upcoming responses can be corrupted.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -99,7 +100,6 @@ pub struct Attachment {
     accel_id: u32,
     instances: Vec<Instance>,
     engine: Option<Engine>,
-    files: Vec<PathBuf>,
 }
 
 /// A bus address for ring `ring` of bank `bank` of device `accel_id`, aligned to any ring size.
@@ -126,7 +126,6 @@ impl Attachment {
             accel_id,
             instances: Vec::new(),
             engine: None,
-            files: Vec::new(),
         };
         for spec in specs {
             let csr = match banks.get(&spec.bank) {
@@ -144,11 +143,16 @@ impl Attachment {
                 }
             };
             let request = spec.kind.request_bytes();
-            let mut ring = |number: u8, bytes: usize| -> Result<Shared, LinuxError> {
+            let ring = |number: u8, bytes: usize| -> Result<Shared, LinuxError> {
                 let path = dir.join(format!("bank{}-ring{number}.mem", spec.bank));
                 let mapping =
                     Mapping::create(&path, bytes, bus_address(accel_id, spec.bank, number), true)?;
-                attachment.files.push(path);
+                // The name is only needed to create the memory: unlinked now, it lives exactly as
+                // long as a mapping of it, so a holder killed with `kill -9` leaks nothing (the
+                // mapping shows as `… (deleted)` in /proc/<pid>/maps while held).
+                std::fs::remove_file(&path).map_err(|e| {
+                    setup(format!("cannot unlink ring memory {}: {e}", path.display()))
+                })?;
                 Ok(Shared(Arc::new(mapping)))
             };
             let tx = ring(spec.tx, ring_size_for(spec.messages, request))?;
@@ -258,9 +262,6 @@ impl Drop for Attachment {
             }
         }
         self.instances.clear();
-        for file in &self.files {
-            let _ = std::fs::remove_file(file);
-        }
     }
 }
 
@@ -277,6 +278,5 @@ impl Session for Attachment {
             // The thread does not exist in a forked child; forget its handle instead of joining.
             std::mem::forget(engine);
         }
-        self.files.clear();
     }
 }

@@ -30,6 +30,15 @@ fn ring_files(dir: &TempDir) -> Vec<String> {
     files
 }
 
+/// Ring memory of `dir` this process has mapped (unlinked files show as `… (deleted)`).
+fn mapped_rings(dir: &TempDir) -> usize {
+    let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
+    let prefix = dir.0.display().to_string();
+    maps.lines()
+        .filter(|l| l.contains(&prefix) && l.contains(".mem"))
+        .count()
+}
+
 #[test]
 fn requests_go_through_every_instance_of_every_device() {
     let dir = TempDir::new("emulated");
@@ -43,10 +52,14 @@ fn requests_go_through_every_instance_of_every_device() {
     assert_eq!(started.section.as_str(), "SSL_INT_0");
     let files = ring_files(&dir);
     assert!(files.contains(&"bank0.csr".to_string()), "{files:?}");
+    assert!(
+        !files.iter().any(|f| f.ends_with(".mem")),
+        "ring memory is unlinked once mapped: {files:?}"
+    );
     assert_eq!(
-        files.iter().filter(|f| f.ends_with(".mem")).count(),
+        mapped_rings(&dir),
         12,
-        "3 pairs × 2 rings × 2 devices: {files:?}"
+        "3 pairs × 2 rings × 2 devices mapped"
     );
     let clock = Instant::now();
     let (pairs, answered) = sal
@@ -98,7 +111,8 @@ fn requests_go_through_every_instance_of_every_device() {
         .into_iter()
         .filter(|f| f.ends_with(".mem"))
         .collect();
-    assert!(left.is_empty(), "ring memory removed at stop: {left:?}");
+    assert!(left.is_empty(), "no ring memory file left: {left:?}");
+    assert_eq!(mapped_rings(&dir), 0, "ring memory unmapped at stop");
 }
 
 #[test]
