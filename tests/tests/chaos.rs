@@ -199,7 +199,7 @@ fn qsal_binary() -> PathBuf {
     path
 }
 
-fn apply(op: usize, who: usize, workers: &mut Vec<Worker>, runtime: &Path, c: &mut Counts) {
+fn apply(op: usize, who: usize, workers: &mut [Worker], runtime: &Path, c: &mut Counts) {
     let n = c.operations;
     let held = model(workers).len();
     match op {

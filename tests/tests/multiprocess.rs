@@ -52,7 +52,18 @@ impl Worker {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped());
         setup(&mut command);
-        let mut child = command.spawn().expect("spawn worker");
+        // A freshly copied program can be briefly "text file busy": another test thread forking at
+        // that moment holds a copy of the writing descriptor until it execs. Retry for a while.
+        let mut attempts = 0;
+        let mut child = loop {
+            match command.spawn() {
+                Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && attempts < 100 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => break other.expect("spawn worker"),
+            }
+        };
         let stdin = child.stdin.take();
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
         Self {

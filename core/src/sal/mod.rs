@@ -23,9 +23,7 @@ pub use error::{Detail, SectionName, StartError, StopError, detail, section_name
 
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_START_REF_COUNT};
 use crate::names::check_name;
-use crate::platform::{
-    Devices, Error as _, ErrorKind, Lease as _, Platform, Session, SlotRegistry,
-};
+use crate::platform::{Devices, Error as _, ErrorKind, Lease, Platform, Session, SlotRegistry};
 use crate::slot::{SearchError, SlotInfo, SlotName, Tally, for_each_slot, search};
 
 /// The longest pause between two attempts of [`Sal::start_wait`]: short enough that a reload's new
@@ -91,6 +89,23 @@ impl<L, S, const DEVICES: usize> State<L, S, DEVICES> {
         self.count = 0;
         self.owner = None;
         self.section.clear();
+    }
+}
+
+impl<L: Lease, S, const DEVICES: usize> State<L, S, DEVICES> {
+    /// If the lease was taken away while held, releases everything and returns the section that
+    /// was held; `None` (and nothing changes) while the lease is intact.
+    fn lose_if_revoked(&mut self) -> Option<SlotName> {
+        let revoked = self
+            .lease
+            .as_ref()
+            .is_some_and(|lease| lease.check().is_err());
+        if !revoked {
+            return None;
+        }
+        let section = self.section.clone();
+        self.teardown();
+        Some(section)
     }
 }
 
@@ -168,11 +183,7 @@ where
         let mut state = self.state.lock();
         state.leave_inherited(pid);
         if state.count > 0 {
-            if let Some(lease) = state.lease.as_ref()
-                && lease.check().is_err()
-            {
-                let section = state.section.clone();
-                state.teardown();
+            if let Some(section) = state.lose_if_revoked() {
                 return Err(StartError::LeaseLost { section });
             }
             if state.count >= MAX_START_REF_COUNT {
@@ -239,11 +250,7 @@ where
             return Err(StopError::NotStarted);
         }
         if state.count > 1 {
-            if let Some(lease) = state.lease.as_ref()
-                && lease.check().is_err()
-            {
-                let section = state.section.clone();
-                state.teardown();
+            if let Some(section) = state.lose_if_revoked() {
                 return Err(StopError::LeaseLost { section });
             }
             state.count = state.count.saturating_sub(1);
@@ -251,16 +258,12 @@ where
                 remaining: state.count,
             });
         }
-        let lost = state
-            .lease
-            .as_ref()
-            .is_some_and(|lease| lease.check().is_err());
-        let section = state.section.clone();
-        state.teardown();
-        if lost {
+        if let Some(section) = state.lose_if_revoked() {
             crate::qsal_log!(warn, "pid {} lost the lease on {}", pid, section.as_str());
             return Err(StopError::LeaseLost { section });
         }
+        let section = state.section.clone();
+        state.teardown();
         crate::qsal_log!(info, "pid {} stopped {}", pid, section.as_str());
         Ok(Stopped { remaining: 0 })
     }
