@@ -51,8 +51,9 @@ impl fmt::Display for ExchangeError {
 impl std::error::Error for ExchangeError {}
 
 /// Sends `total` requests round-robin over every ring pair of `attachments` (up to 16 per pair per
-/// pass, as long as the ring has room), polls and verifies each response, and calls `progress` with the running count of
-/// responses about every 1 % of `total`. Never blocks: when nothing arrives it yields the thread.
+/// pass, as long as the ring has room), polls and verifies each response, and calls `progress` with
+/// the running count of responses about every 1 % of `total`. Never blocks: when nothing arrives it
+/// yields the thread.
 pub fn exchange(
     attachments: &mut [Attachment],
     total: u64,

@@ -18,10 +18,8 @@ pub type CpaBoolean = u32;
 
 /// Runs `body`, turning a panic into FAIL with a message.
 fn guarded(body: impl FnOnce() -> CpaStatus) -> CpaStatus {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
-        process::fail("internal error: qsal panicked; please report it".to_string());
-        FAIL
-    })
+    catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|_| failed("internal error: qsal panicked; please report it".to_string()))
 }
 
 /// Reads a C name: NULL → `None`.
@@ -36,14 +34,15 @@ unsafe fn name<'a>(name: *const c_char) -> Option<&'a [u8]> {
     Some(unsafe { CStr::from_ptr(name) }.to_bytes())
 }
 
-fn started(result: Result<qsal_core::sal::Started, String>) -> CpaStatus {
-    match result {
-        Ok(_) => SUCCESS,
-        Err(message) => {
-            process::fail(message);
-            FAIL
-        }
-    }
+/// Records `message` as this thread's last error (and logs it); returns FAIL.
+fn failed(message: String) -> CpaStatus {
+    process::fail(message);
+    FAIL
+}
+
+/// SUCCESS, or FAIL with the error recorded.
+fn status<T>(result: Result<T, String>) -> CpaStatus {
+    result.map_or_else(failed, |_| SUCCESS)
 }
 
 /// `CpaStatus icp_sal_userStart(const char *pSectionName)`.
@@ -55,11 +54,8 @@ pub unsafe extern "C" fn icp_sal_userStart(section: *const c_char) -> CpaStatus 
     guarded(|| {
         // SAFETY: forwarded contract.
         match unsafe { name(section) } {
-            None => {
-                process::fail("icp_sal_userStart: the section name is NULL".to_string());
-                FAIL
-            }
-            Some(bytes) => started(process::start(bytes)),
+            None => failed("icp_sal_userStart: the section name is NULL".to_string()),
+            Some(bytes) => status(process::start(bytes)),
         }
     })
 }
@@ -81,13 +77,7 @@ pub unsafe extern "C" fn icp_sal_userStartMultiProcess(
 /// `CpaStatus icp_sal_userStop(void)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn icp_sal_userStop() -> CpaStatus {
-    guarded(|| match process::stop() {
-        Ok(_) => SUCCESS,
-        Err(message) => {
-            process::fail(message);
-            FAIL
-        }
-    })
+    guarded(|| status(process::stop()))
 }
 
 /// `CpaBoolean icp_sal_userIsQatAvailable(void)`: true when at least one device is up.
@@ -158,7 +148,7 @@ pub unsafe extern "C" fn qsal_start_wait(section: *const c_char, timeout_ms: u32
                 process::fail("qsal_start_wait: the section name is NULL".to_string());
                 INVALID_PARAM
             }
-            Some(bytes) => started(process::start_wait(bytes, u64::from(timeout_ms))),
+            Some(bytes) => status(process::start_wait(bytes, u64::from(timeout_ms))),
         }
     })
 }
@@ -187,17 +177,11 @@ pub unsafe extern "C" fn qsal_exchange(
         }
         match outcome {
             Ok(done) if done.errors == 0 => SUCCESS,
-            Ok(done) => {
-                process::fail(format!(
-                    "{} of {} responses were wrong (corrupted or misdirected)",
-                    done.errors, done.responses
-                ));
-                FAIL
-            }
-            Err(message) => {
-                process::fail(message);
-                FAIL
-            }
+            Ok(done) => failed(format!(
+                "{} of {} responses were wrong (corrupted or misdirected)",
+                done.errors, done.responses
+            )),
+            Err(message) => failed(message),
         }
     })
 }

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use qsal_backend_linux::exchange::{Exchanged, exchange as exchange_on};
 use qsal_backend_linux::{Attachment, LinuxError, LinuxSal, RuntimeDir, linux_sal};
 use qsal_core::platform::Devices as _;
-use qsal_core::sal::{StartError, Started, StopError, Stopped};
+use qsal_core::sal::{StartError, Started, Stopped};
 
 /// Log levels of `QSAL_LOG`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,11 +107,6 @@ pub fn stop() -> Result<Stopped, String> {
         }
         Err(e) => Err(e.to_string()),
     }
-}
-
-/// Whether a stop failed because this process never started (as opposed to another cause).
-pub fn is_not_started(error: &StopError) -> bool {
-    matches!(error, StopError::NotStarted)
 }
 
 /// The derived section this process holds.
