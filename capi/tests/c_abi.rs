@@ -211,6 +211,37 @@ fn exchange_moves_verified_requests_through_the_rings_of_the_slot() {
 }
 
 #[test]
+fn c_scenarios_are_clean_under_address_and_undefined_behaviour_sanitizers() {
+    // The C side is instrumented; libqsal's copies into C buffers go through memcpy, which ASan
+    // intercepts and checks against the buffers' bounds (qsal_last_error, qsal_section_name).
+    let dir = TempDir::new("capi-asan");
+    let out = dir.0.join("abi-asan");
+    let mut flags = vec![
+        "-fsanitize=address,undefined".to_string(),
+        "-fno-sanitize-recover=all".to_string(),
+        "-fno-omit-frame-pointer".to_string(),
+    ];
+    flags.extend(shared_link_flags());
+    compile("abi.c", &out, &flags);
+    for scenario in [
+        "bad_names",
+        "last_error",
+        "refcount",
+        "fork",
+        "exchange",
+        "threads",
+    ] {
+        let runtime = runtime_with(&[("SSL", 4, 0)]);
+        let output = run_in(&out, &runtime.0, &[scenario], Some("off"));
+        assert!(
+            output.status.success(),
+            "{scenario} under ASan/UBSan: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+#[test]
 fn static_library_links_and_runs() {
     let dir = TempDir::new("capi-static");
     let out = dir.0.join("abi-static");
