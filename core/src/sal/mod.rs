@@ -328,68 +328,55 @@ where
         for_each_slot(&self.devices, &self.registry, f).map_err(|e| self.search_error("", e))
     }
 
-    /// Attaches to every device that has `section`; on failure detaches what was attached.
+    /// Attaches to every device that has `section`; on failure detaches what was attached, in
+    /// reverse order.
     fn attach_all(&self, section: &str) -> Result<heapless::Vec<D::Session, DEVICES>, StartError> {
-        let mut sessions: heapless::Vec<D::Session, DEVICES> = heapless::Vec::new();
-        let fail = |sessions: &mut heapless::Vec<D::Session, DEVICES>, error: StartError| {
-            while let Some(session) = sessions.pop() {
-                drop(session);
+        let mut sessions = heapless::Vec::new();
+        match self.attach_each(section, &mut sessions) {
+            Ok(()) => Ok(sessions),
+            Err(error) => {
+                while let Some(session) = sessions.pop() {
+                    drop(session);
+                }
+                Err(error)
             }
-            error
-        };
-        let count = self.devices.count().map_err(|e| StartError::Devices {
-            kind: e.kind(),
-            detail: detail(&e),
-        })?;
-        for index in 0..count {
-            let device = match self.devices.device(index) {
-                Ok(Some(device)) => device,
-                Ok(None) => continue,
-                Err(e) => {
-                    return Err(fail(
-                        &mut sessions,
-                        StartError::Devices {
-                            kind: e.kind(),
-                            detail: detail(&e),
-                        },
-                    ));
-                }
+        }
+    }
+
+    /// Attaches to each device that has `section`, in accel-id order, into `sessions`.
+    fn attach_each(
+        &self,
+        section: &str,
+        sessions: &mut heapless::Vec<D::Session, DEVICES>,
+    ) -> Result<(), StartError> {
+        for index in 0..self.devices.count().map_err(devices_error)? {
+            let Some(device) = self.devices.device(index).map_err(devices_error)? else {
+                continue;
             };
-            let has = self.devices.has_section(device.accel_id, section);
-            match has {
-                Ok(false) => continue,
-                Ok(true) => {}
-                Err(e) => {
-                    return Err(fail(
-                        &mut sessions,
-                        StartError::Devices {
-                            kind: e.kind(),
-                            detail: detail(&e),
-                        },
-                    ));
-                }
+            if !self
+                .devices
+                .has_section(device.accel_id, section)
+                .map_err(devices_error)?
+            {
+                continue;
             }
             let setup_error = |d: Detail| StartError::DeviceSetup {
                 accel_id: device.accel_id,
                 section: section_slot(section),
                 detail: d,
             };
-            match self.devices.attach(device.accel_id, section) {
-                Ok(session) => {
-                    if let Err(session) = sessions.push(session) {
-                        drop(session);
-                        return Err(fail(
-                            &mut sessions,
-                            setup_error(detail(&format_args!(
-                                "this process can attach to at most {DEVICES} devices"
-                            ))),
-                        ));
-                    }
-                }
-                Err(e) => return Err(fail(&mut sessions, setup_error(detail(&e)))),
-            }
+            let session = self
+                .devices
+                .attach(device.accel_id, section)
+                .map_err(|e| setup_error(detail(&e)))?;
+            sessions.push(session).map_err(|session| {
+                drop(session);
+                setup_error(detail(&format_args!(
+                    "this process can attach to at most {DEVICES} devices"
+                )))
+            })?;
         }
-        Ok(sessions)
+        Ok(())
     }
 
     fn search_error(&self, base: &str, error: SearchError<D::Error, R::Error>) -> StartError {
@@ -481,6 +468,14 @@ where
             registry: self.registry.clone(),
             state: lock_api::Mutex::new(copy),
         }
+    }
+}
+
+/// A device backend failure as a start error.
+fn devices_error(e: impl crate::platform::Error) -> StartError {
+    StartError::Devices {
+        kind: e.kind(),
+        detail: detail(&e),
     }
 }
 
