@@ -1,25 +1,31 @@
 //! [`LinuxDevices`]: the started devices of a runtime directory and their expanded configurations.
 //!
 //! `qsal up` writes one file per device, `devices/<accel id>.<type>.conf`, holding the device's
-//! expanded configuration. This type reads them, indexes their sections, and re-reads them whenever
-//! the directory changes, so a process that started before `qsal up` sees the devices on its next
-//! start.
+//! expanded configuration. This type reads them (regular files with a trusted owner and one link,
+//! at most [`DEVICE_FILE_LIMIT`] bytes each), re-validates each with the core's
+//! [`verify`](qsal_core::config::expanded::verify) — any member of the directory's group can edit
+//! them — and indexes their sections. It re-reads them whenever `devices/` changes, so a process
+//! that started before `qsal up` sees the devices on its next start; a set that changes while it is
+//! being read is read again, so a reader never mixes two sets.
 
-use std::collections::HashMap;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 use qsal_core::DeviceType;
-use qsal_core::config::{SectionKind, locate};
-use qsal_core::names::derived_base;
+use qsal_core::config::expanded::{self, Expanded, SectionSpan, verify};
 use qsal_core::platform::{DeviceInfo, Devices, ErrorType};
 use qsal_core::ring::ring_specs;
 
 use crate::LinuxError;
+use crate::dir::{Access, Stamp, stamp_of};
 use crate::emulated::{Attachment, Faults};
-use crate::runtime::RuntimeDir;
+use crate::error::Untrusted;
+use crate::runtime::{DEVICES, Opened, RuntimeDir};
+
+/// The largest device file read. An expansion of the largest device (512 processes × many
+/// instances) stays far below it.
+pub const DEVICE_FILE_LIMIT: usize = 16 << 20;
 
 /// One device as loaded from its file.
 #[derive(Debug)]
@@ -30,15 +36,16 @@ pub struct LoadedDevice {
     pub path: PathBuf,
     /// The expanded configuration.
     pub text: String,
-    sections: HashMap<String, Range<usize>>,
+    index: Vec<SectionSpan>,
+    complete: bool,
 }
 
 impl LoadedDevice {
-    /// Parses the file name `<accel id>.<type>.conf` and indexes the text.
-    pub fn load(path: &Path, text: String) -> Result<Self, LinuxError> {
-        let bad = |reason: &str| LinuxError::BadDeviceFile {
-            path: path.to_path_buf(),
-            reason: reason.to_string(),
+    /// Checks the file name `<accel id>.<type>.conf` and the text, and indexes it.
+    pub fn load(path: PathBuf, text: String) -> Result<Self, LinuxError> {
+        let bad = |reason: &'static str| LinuxError::BadDeviceFileName {
+            path: path.clone(),
+            reason,
         };
         let name = path
             .file_name()
@@ -54,61 +61,52 @@ impl LoadedDevice {
             .parse()
             .map_err(|_| bad("the accel id is not a number"))?;
         let device_type = DeviceType::from_name(kind).ok_or_else(|| bad("unknown device type"))?;
-        let base = text.as_ptr() as usize;
-        let sections = locate::sections(text.as_bytes())
-            .map(|s| {
-                let start = s.body.as_ptr() as usize - base;
-                (s.name.to_string(), start..start + s.body.len())
-            })
-            .fold(HashMap::new(), |mut map, (name, body)| {
-                map.entry(name).or_insert(body);
-                map
-            });
-        Ok(Self {
+        let mut index = Vec::new();
+        let complete = expanded::index(text.as_bytes(), |s| {
+            index.push(s);
+            true
+        });
+        let device = Self {
             info: DeviceInfo {
                 accel_id,
                 device_type,
                 pci: None,
             },
-            path: path.to_path_buf(),
+            path,
             text,
-            sections,
-        })
+            index,
+            complete,
+        };
+        verify(&device.expanded()).map_err(|error| LinuxError::BadDeviceFile {
+            path: device.path.clone(),
+            error,
+        })?;
+        Ok(device)
     }
 
-    /// The body of `section`.
-    pub fn section(&self, section: &str) -> Option<&str> {
-        self.sections
-            .get(section)
-            .and_then(|r| self.text.get(r.clone()))
-    }
-
-    /// Names of the user sections (neither special nor derived), in file order.
-    pub fn user_sections(&self) -> Vec<&str> {
-        locate::sections(self.text.as_bytes())
-            .map(|s| s.name)
-            .filter(|name| SectionKind::of(name) == SectionKind::User)
-            .filter(|name| !derived_base(name).is_some_and(|base| self.sections.contains_key(base)))
-            .collect()
+    /// The core's view of the expanded configuration.
+    pub fn expanded(&self) -> Expanded<'_> {
+        Expanded::new(
+            self.text.as_bytes(),
+            &self.index,
+            self.complete,
+            self.info.device_type.profile(),
+        )
     }
 }
-
-/// Identity of the devices directory: changes whenever a file is added, removed or replaced.
-type Stamp = (u64, u64, i64, i64);
 
 /// The device set as read at one moment.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     stamp: Option<Stamp>,
     devices: Vec<LoadedDevice>,
-    missing: bool,
+    read: bool,
 }
 
 /// The devices of a runtime directory.
 #[derive(Debug)]
 pub struct LinuxDevices {
-    dir: PathBuf,
-    emulated: PathBuf,
+    runtime: RuntimeDir,
     faults: Arc<Faults>,
     snapshot: RwLock<Arc<Snapshot>>,
 }
@@ -117,8 +115,7 @@ impl LinuxDevices {
     /// The devices of `runtime` (read on first use).
     pub fn new(runtime: &RuntimeDir) -> Self {
         Self {
-            dir: runtime.devices(),
-            emulated: runtime.emulated(),
+            runtime: runtime.clone(),
             faults: Arc::new(Faults::default()),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
         }
@@ -134,58 +131,30 @@ impl LinuxDevices {
         Arc::clone(&self.snapshot.read())
     }
 
-    /// The loaded devices, re-reading the directory if it changed.
+    /// The loaded devices, re-reading them if `devices/` changed.
     pub fn loaded(&self) -> Result<Arc<Snapshot>, LinuxError> {
-        let stamp = match rustix::fs::stat(&self.dir) {
-            Ok(s) => Some((s.st_dev, s.st_ino, s.st_mtime, s.st_mtime_nsec as i64)),
-            Err(rustix::io::Errno::NOENT) => None,
-            Err(e) => {
-                return Err(LinuxError::io(
-                    "open the device directory",
-                    &self.dir,
-                    e.into(),
-                ));
-            }
+        let Some(opened) = self.runtime.open()? else {
+            return self.replace(Snapshot {
+                stamp: None,
+                devices: Vec::new(),
+                read: true,
+            });
         };
+        let stamp = opened.root().stat_entry(DEVICES)?.as_ref().map(stamp_of);
         {
             let current = self.snapshot.read();
-            if current.stamp == stamp && (stamp.is_some() || current.missing) {
+            if current.read && current.stamp == stamp {
                 return Ok(Arc::clone(&current));
             }
         }
-        let fresh = Arc::new(self.read_all(stamp)?);
-        *self.snapshot.write() = Arc::clone(&fresh);
-        Ok(fresh)
+        let fresh = read_consistent(&opened, stamp)?;
+        self.replace(fresh)
     }
 
-    fn read_all(&self, stamp: Option<Stamp>) -> Result<Snapshot, LinuxError> {
-        let Some(stamp) = stamp else {
-            return Ok(Snapshot {
-                stamp: None,
-                devices: Vec::new(),
-                missing: true,
-            });
-        };
-        let entries = std::fs::read_dir(&self.dir)
-            .map_err(|e| LinuxError::io("open the device directory", &self.dir, e))?;
-        let mut devices = Vec::new();
-        for entry in entries.filter_map(|e| e.ok()) {
-            let path = entry.path();
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') || !name.ends_with(".conf") {
-                continue;
-            }
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| LinuxError::io("read", &path, e))?;
-            devices.push(LoadedDevice::load(&path, text)?);
-        }
-        devices.sort_by_key(|d| d.info.accel_id);
-        Ok(Snapshot {
-            stamp: Some(stamp),
-            devices,
-            missing: false,
-        })
+    fn replace(&self, fresh: Snapshot) -> Result<Arc<Snapshot>, LinuxError> {
+        let fresh = Arc::new(fresh);
+        *self.snapshot.write() = Arc::clone(&fresh);
+        Ok(fresh)
     }
 
     /// A device of the current snapshot. Only `count` looks at the directory: it starts every
@@ -204,15 +173,65 @@ impl LinuxDevices {
     }
 }
 
+/// Reads the device set, again while it changes underneath (a concurrent `qsal up`).
+fn read_consistent(opened: &Opened, mut stamp: Option<Stamp>) -> Result<Snapshot, LinuxError> {
+    for _ in 0..8 {
+        let devices = read_all(opened)?;
+        let after = opened.root().stat_entry(DEVICES)?.as_ref().map(stamp_of);
+        if after == stamp {
+            return Ok(Snapshot {
+                stamp,
+                devices,
+                read: true,
+            });
+        }
+        stamp = after;
+    }
+    Err(LinuxError::Unstable(opened.root().path().to_path_buf()))
+}
+
+fn read_all(opened: &Opened) -> Result<Vec<LoadedDevice>, LinuxError> {
+    let Some(dir) = opened.subdir(DEVICES)? else {
+        return Ok(Vec::new());
+    };
+    let owners = opened.owners();
+    let mut devices = Vec::new();
+    for (name, _) in dir.entries()? {
+        if name.starts_with('.') || !name.ends_with(".conf") {
+            continue;
+        }
+        let Some(file) = dir.open_file(&name, Access::Read)? else {
+            continue;
+        };
+        file.check_owner(move |uid| owners.trusts(uid))?;
+        if file.stat().st_nlink != 1 {
+            return Err(LinuxError::Untrusted {
+                path: file.path().to_path_buf(),
+                problem: Untrusted::HardLinked {
+                    links: file.stat().st_nlink,
+                },
+            });
+        }
+        let bytes = file.read_limited(DEVICE_FILE_LIMIT)?;
+        let text = String::from_utf8(bytes).map_err(|_| LinuxError::BadDeviceFileName {
+            path: file.path().to_path_buf(),
+            reason: "it is not UTF-8 text",
+        })?;
+        devices.push(LoadedDevice::load(file.path().to_path_buf(), text)?);
+    }
+    devices.sort_by_key(|d| d.info.accel_id);
+    Ok(devices)
+}
+
 impl Snapshot {
     /// The devices, in ascending accel id.
     pub fn devices(&self) -> &[LoadedDevice] {
         &self.devices
     }
 
-    /// Whether the devices directory does not exist (nothing is up).
+    /// Whether no device set is up (no `devices/`).
     pub fn is_missing(&self) -> bool {
-        self.missing
+        self.stamp.is_none()
     }
 }
 
@@ -225,12 +244,10 @@ impl Devices for LinuxDevices {
 
     fn count(&self) -> Result<usize, LinuxError> {
         let snapshot = self.loaded()?;
-        if snapshot.missing {
-            return Err(LinuxError::io(
-                "open the device directory",
-                &self.dir,
-                std::io::ErrorKind::NotFound.into(),
-            ));
+        if snapshot.is_missing() {
+            return Err(LinuxError::NotUp {
+                root: self.runtime.root().to_path_buf(),
+            });
         }
         Ok(snapshot.devices.len())
     }
@@ -239,56 +256,34 @@ impl Devices for LinuxDevices {
         Ok(self.current().devices.get(index).map(|d| d.info))
     }
 
-    fn has_section(&self, accel_id: u32, section: &str) -> Result<bool, LinuxError> {
-        let (snapshot, i) = self.device(accel_id)?;
-        Ok(snapshot.devices[i].sections.contains_key(section))
-    }
-
-    fn with_value<T>(
+    fn with_expanded<T>(
         &self,
         accel_id: u32,
-        section: &str,
-        key: &str,
-        f: impl FnOnce(Option<&str>) -> T,
+        f: impl FnOnce(&Expanded<'_>) -> T,
     ) -> Result<T, LinuxError> {
         let (snapshot, i) = self.device(accel_id)?;
-        let value = snapshot.devices[i]
-            .section(section)
-            .and_then(|body| locate::value(body.as_bytes(), key));
-        Ok(match value {
-            Some(v) => f(Some(&v.compact())),
-            None => f(None),
-        })
-    }
-
-    fn for_each_user_section(
-        &self,
-        accel_id: u32,
-        f: &mut dyn FnMut(&str),
-    ) -> Result<(), LinuxError> {
-        let (snapshot, i) = self.device(accel_id)?;
-        for name in snapshot.devices[i].user_sections() {
-            f(name);
-        }
-        Ok(())
+        let device = snapshot.devices.get(i).ok_or_else(|| LinuxError::Setup {
+            accel_id,
+            reason: "the device is no longer up".to_string(),
+        })?;
+        Ok(f(&device.expanded()))
     }
 
     fn attach(&self, accel_id: u32, section: &str) -> Result<Attachment, LinuxError> {
         let (snapshot, i) = self.device(accel_id)?;
-        if !snapshot.devices[i].sections.contains_key(section) {
-            return Err(LinuxError::Setup {
-                accel_id,
-                reason: format!("section [{section}] is not configured on it"),
-            });
-        }
-        let device_type = snapshot.devices[i].info.device_type;
+        let setup = |reason: String| LinuxError::Setup { accel_id, reason };
+        let device = snapshot
+            .devices
+            .get(i)
+            .ok_or_else(|| setup("the device is no longer up".to_string()))?;
+        let expanded = device.expanded();
+        let body = expanded
+            .section(section)
+            .ok_or_else(|| setup(format!("section [{section}] is not configured on it")))?;
+        let profile = device.info.device_type.profile();
         let mut specs = Vec::new();
-        if let Err(missing) = ring_specs(self, accel_id, section, |spec| specs.push(spec))? {
-            return Err(LinuxError::Setup {
-                accel_id,
-                reason: missing.to_string(),
-            });
-        }
-        Attachment::create(&self.emulated, accel_id, device_type, &specs, &self.faults)
+        ring_specs(body, &profile, |spec| specs.push(spec))
+            .map_err(|e| setup(format!("[{section}] {e}")))?;
+        Attachment::create(accel_id, device.info.device_type, &specs, &self.faults)
     }
 }

@@ -1,18 +1,18 @@
 //! Emulated devices: what attaching to a device means when there is no hardware.
 //!
 //! For every ring pair of every instance of the derived section (read from the expanded keys), the
-//! process maps the bank's CSR window (`emulated/dev<accel>/bank<b>.csr`, shared by every process
-//! using that bank) and the two rings' memory (`emulated/dev<accel>/bank<b>-ring<r>.mem`, private to
-//! the slot holder and unlinked as soon as it is mapped, so it dies with the holder even after
-//! `kill -9`), programs the rings and enables them, and starts one engine thread that runs the core's
-//! software firmware over them. Detaching stops the thread and disables the rings; a forked child
-//! abandons all of it without touching the parent's rings.
+//! process creates the bank's CSR window and the two rings' memory as anonymous shared memory
+//! (`memfd`: nothing in the runtime directory that another user could truncate under the mapping,
+//! and nothing left behind when the holder dies, even by `kill -9`), programs the rings and enables
+//! them, and starts one engine thread that runs the core's software firmware over them. Only this
+//! process's engine serves its rings, so each process has a window of its own. Detaching stops the
+//! thread and disables the rings; a forked child abandons all of it without touching the parent's
+//! rings.
 //!
 //! [`Faults`] (one set per [`LinuxDevices`](crate::LinuxDevices)) injects faults into its emulated
 //! engines, live: a stalled engine answers nothing, and upcoming responses can be corrupted.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -25,7 +25,6 @@ use qsal_core::ring::message::RESPONSE_BYTES;
 use qsal_core::ring::{Csr, Firmware, Layout, RingMemory, RingPair, RingSpec};
 
 use crate::LinuxError;
-use crate::runtime::create_dir;
 use crate::shm::Mapping;
 
 /// Faults injected into the emulated engines of one device set.
@@ -108,17 +107,14 @@ fn bus_address(accel_id: u32, bank: u16, ring: u8) -> u64 {
 }
 
 impl Attachment {
-    /// Maps and programs every ring of `specs` on emulated device `accel_id` under `dir`, and starts
-    /// the firmware thread.
+    /// Maps and programs every ring of `specs` on emulated device `accel_id`, and starts the
+    /// firmware thread.
     pub fn create(
-        dir: &Path,
         accel_id: u32,
         device: DeviceType,
         specs: &[RingSpec],
         faults: &Arc<Faults>,
     ) -> Result<Self, LinuxError> {
-        let dir = dir.join(format!("dev{accel_id}"));
-        create_dir(&dir)?;
         let layout = Layout::of(device.profile().generation);
         let setup = |reason: String| LinuxError::Setup { accel_id, reason };
         let mut banks: HashMap<u16, Shared> = HashMap::new();
@@ -131,12 +127,10 @@ impl Attachment {
             let csr = match banks.get(&spec.bank) {
                 Some(csr) => csr.clone(),
                 None => {
-                    let path = dir.join(format!("bank{}.csr", spec.bank));
-                    let window = Shared(Arc::new(Mapping::create(
-                        &path,
+                    let window = Shared(Arc::new(Mapping::anonymous(
+                        &format!("qsal-dev{accel_id}-bank{}", spec.bank),
                         layout.window as usize,
                         0,
-                        false,
                     )?));
                     banks.insert(spec.bank, window.clone());
                     window
@@ -144,16 +138,11 @@ impl Attachment {
             };
             let request = spec.kind.request_bytes();
             let ring = |number: u8, bytes: usize| -> Result<Shared, LinuxError> {
-                let path = dir.join(format!("bank{}-ring{number}.mem", spec.bank));
-                let mapping =
-                    Mapping::create(&path, bytes, bus_address(accel_id, spec.bank, number), true)?;
-                // The name is only needed to create the memory: unlinked now, it lives exactly as
-                // long as a mapping of it, so a holder killed with `kill -9` leaks nothing (the
-                // mapping shows as `… (deleted)` in /proc/<pid>/maps while held).
-                std::fs::remove_file(&path).map_err(|e| {
-                    setup(format!("cannot unlink ring memory {}: {e}", path.display()))
-                })?;
-                Ok(Shared(Arc::new(mapping)))
+                Ok(Shared(Arc::new(Mapping::anonymous(
+                    &format!("qsal-dev{accel_id}-bank{}-ring{number}", spec.bank),
+                    bytes,
+                    bus_address(accel_id, spec.bank, number),
+                )?)))
             };
             let tx = ring(spec.tx, ring_size_for(spec.messages, request))?;
             let rx = ring(spec.rx, ring_size_for(spec.messages, RESPONSE_BYTES))?;

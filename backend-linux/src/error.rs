@@ -1,10 +1,41 @@
-//! [`LinuxError`]: what went wrong, on which path, and why.
+//! [`LinuxError`]: what went wrong, on which path, and why — one variant per cause.
 
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use qsal_core::config::expanded::ExpandedError;
 use qsal_core::platform::{Error, ErrorKind};
+
+/// Why a file or directory below the runtime directory is not trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Untrusted {
+    /// A symlink, or something else where a directory should be.
+    NotADirectory,
+    /// Not a regular file where one should be.
+    NotRegular {
+        /// What it is.
+        kind: &'static str,
+    },
+    /// A file qsal would write to has more than one link, so writing it would change another file.
+    HardLinked {
+        /// Its link count.
+        links: u64,
+    },
+    /// Every user may write to it.
+    WorldWritable {
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Its owner is neither root nor the runtime directory's owner (nor, for the runtime
+    /// directory itself, the caller).
+    Owner {
+        /// The owner.
+        uid: u32,
+        /// Its permission bits.
+        mode: u32,
+    },
+}
 
 /// A Linux backend failure.
 #[derive(Debug)]
@@ -20,17 +51,68 @@ pub enum LinuxError {
     },
     /// No runtime directory could be chosen.
     NoRuntimeDir,
+    /// The runtime directory's parent does not exist (it is not created silently).
+    MissingParent {
+        /// The missing parent.
+        parent: PathBuf,
+    },
+    /// No device set is up in the runtime directory.
+    NotUp {
+        /// The runtime directory.
+        root: PathBuf,
+    },
+    /// A file or directory below the runtime directory failed a trust check.
+    Untrusted {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: Untrusted,
+    },
+    /// A file is larger than qsal reads.
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// `qsal up`/`down` run by a user who does not own the runtime directory.
+    NotDirectoryOwner {
+        /// The runtime directory.
+        root: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// The caller.
+        caller: u32,
+    },
     /// A name cannot be used as a file name.
     UnsafeName(String),
-    /// A device file of the runtime directory is malformed.
-    BadDeviceFile {
+    /// A device file's name is not `<accel id>.<type>.conf`.
+    BadDeviceFileName {
         /// The file.
         path: PathBuf,
         /// What is wrong.
-        reason: String,
+        reason: &'static str,
     },
+    /// A device file of the runtime directory failed re-validation.
+    BadDeviceFile {
+        /// The file.
+        path: PathBuf,
+        /// The line and the reason.
+        error: ExpandedError,
+    },
+    /// The lease file of a slot is missing (removed while the device set was up).
+    LeaseFileMissing(PathBuf),
     /// The lease file was removed (for example by `qsal down --force`) while it was held.
     LeaseLost(PathBuf),
+    /// `down --force` of a slot held by another user, by someone other than root.
+    NotHolder {
+        /// The slot.
+        slot: String,
+        /// The holder's user id.
+        uid: u32,
+    },
+    /// The device set kept changing while it was read.
+    Unstable(PathBuf),
     /// A device could not be attached.
     Setup {
         /// The device.
@@ -53,6 +135,26 @@ impl LinuxError {
     }
 }
 
+impl fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotADirectory => f.write_str("it is a symlink or not a directory"),
+            Self::NotRegular { kind } => write!(f, "it is a {kind}, not a regular file"),
+            Self::HardLinked { links } => write!(
+                f,
+                "it has {links} links, so writing it would also change another file"
+            ),
+            Self::WorldWritable { mode } => {
+                write!(f, "its mode {mode:04o} lets every user write to it")
+            }
+            Self::Owner { uid, mode } => write!(
+                f,
+                "it is owned by uid {uid} (mode {mode:04o}); qsal trusts only root and the runtime directory's owner"
+            ),
+        }
+    }
+}
+
 impl fmt::Display for LinuxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -62,30 +164,89 @@ impl fmt::Display for LinuxError {
                 source,
             } => {
                 write!(f, "cannot {action} {}: {source}", path.display())?;
-                match source.kind() {
-                    io::ErrorKind::PermissionDenied => write!(
+                if source.kind() == io::ErrorKind::PermissionDenied {
+                    write!(
                         f,
                         " (needs read and write access; add the user to the group owning {})",
                         path.parent().unwrap_or(path).display()
-                    ),
-                    io::ErrorKind::NotFound if *action == "open the device directory" => {
-                        f.write_str(" (no device is up; run `qsal up`)")
-                    }
-                    _ => Ok(()),
+                    )?;
                 }
+                Ok(())
             }
             Self::NoRuntimeDir => f.write_str(
                 "no runtime directory: pass --runtime-dir, or set QSAL_RUNTIME_DIR or XDG_RUNTIME_DIR",
             ),
-            Self::UnsafeName(name) => write!(f, "`{name}` cannot be used as a slot name"),
-            Self::BadDeviceFile { path, reason } => write!(
+            Self::MissingParent { parent } => write!(
                 f,
-                "device file {} is malformed ({reason}); run `qsal up` again",
+                "the runtime directory's parent {} does not exist; create it (qsal creates only the runtime directory itself)",
+                parent.display()
+            ),
+            Self::NotUp { root } => write!(
+                f,
+                "no device is up in {} (run `qsal up`)",
+                root.display()
+            ),
+            Self::Untrusted { path, problem } => {
+                write!(f, "refusing {}: {problem}; ", path.display())?;
+                match problem {
+                    Untrusted::WorldWritable { .. } => write!(
+                        f,
+                        "run `chmod o-w {}` (qsal expects mode 2770 and a shared group)",
+                        path.display()
+                    ),
+                    Untrusted::Owner { .. } => write!(
+                        f,
+                        "remove it and run `qsal up` again as root, or `chown root {}` if it is the runtime directory",
+                        path.display()
+                    ),
+                    _ => f.write_str(
+                        "remove it and run `qsal up` again (a member of the directory's group may have replaced it)",
+                    ),
+                }
+            }
+            Self::TooLarge { path, limit } => write!(
+                f,
+                "{} is larger than {limit} bytes, more than any QAT configuration; it is not read (is it the right file?)",
+                path.display()
+            ),
+            Self::NotDirectoryOwner {
+                root,
+                owner,
+                caller,
+            } => write!(
+                f,
+                "{} is owned by uid {owner}, but this is uid {caller}: run `qsal up`/`qsal down` as root or as its owner, so that the files they create are trusted by every user of the directory",
+                root.display()
+            ),
+            Self::UnsafeName(name) => write!(f, "`{name}` cannot be used as a slot name"),
+            Self::BadDeviceFileName { path, reason } => write!(
+                f,
+                "device file {} is not one qsal wrote ({reason}); run `qsal up` again",
+                path.display()
+            ),
+            Self::BadDeviceFile { path, error } => write!(
+                f,
+                "device file {}:{}: {error}; it was changed after `qsal up` wrote it, run `qsal up` again",
+                path.display(),
+                error.line
+            ),
+            Self::LeaseFileMissing(path) => write!(
+                f,
+                "lease file {} is missing, so its slot cannot be handed out safely; run `qsal up` again when no slot is held",
                 path.display()
             ),
             Self::LeaseLost(path) => write!(
                 f,
                 "lease file {} was removed while held (qsal down --force?)",
+                path.display()
+            ),
+            Self::NotHolder { slot, uid } => write!(
+                f,
+                "{slot} is held by uid {uid}; only root or that user may force its release"
+            ),
+            Self::Unstable(path) => write!(
+                f,
+                "the device set in {} kept changing while it was read; try again when `qsal up` has finished",
                 path.display()
             ),
             Self::Setup { accel_id, reason } => write!(f, "device {accel_id}: {reason}"),
@@ -94,23 +255,36 @@ impl fmt::Display for LinuxError {
     }
 }
 
-impl std::error::Error for LinuxError {}
+impl std::error::Error for LinuxError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 impl Error for LinuxError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::Io { source, action, .. } => match source.kind() {
+            Self::Io { source, .. } => match source.kind() {
                 io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
-                io::ErrorKind::NotFound if *action == "open the device directory" => {
-                    ErrorKind::NoDevice
-                }
                 io::ErrorKind::NotFound => ErrorKind::NotFound,
                 _ => ErrorKind::Io,
             },
-            Self::NoRuntimeDir => ErrorKind::NotFound,
-            Self::UnsafeName(_) | Self::BadDeviceFile { .. } | Self::Protocol(_) => {
-                ErrorKind::Other
+            Self::NotUp { .. } => ErrorKind::NoDevice,
+            Self::NoRuntimeDir | Self::MissingParent { .. } | Self::LeaseFileMissing(_) => {
+                ErrorKind::NotFound
             }
+            Self::Untrusted { .. } | Self::TooLarge { .. } | Self::NotDirectoryOwner { .. } => {
+                ErrorKind::Untrusted
+            }
+            Self::UnsafeName(_)
+            | Self::BadDeviceFileName { .. }
+            | Self::BadDeviceFile { .. }
+            | Self::Unstable(_)
+            | Self::Protocol(_) => ErrorKind::Other,
+            Self::NotHolder { .. } => ErrorKind::PermissionDenied,
             Self::LeaseLost(_) => ErrorKind::LeaseLost,
             Self::Setup { .. } => ErrorKind::SetupFailed,
         }

@@ -1,116 +1,102 @@
 //! [`LinuxRegistry`]: crash-safe leases, one exclusive non-blocking `flock` per derived name.
 //!
-//! `leases/<name>.lease` is opened (`O_NOFOLLOW | O_CLOEXEC`, 0660) and locked with
-//! `LOCK_EX | LOCK_NB`; the holder writes its record (pid, uid, start time, command) into it. The lock,
-//! not the record, is the truth: a record whose lock is free is stale and means "free". The lock
-//! belongs to the open file description, so a crash or `kill -9` frees the slot with no clean-up step,
-//! a forked child's inherited descriptor keeps it only until the child drops it, and closing the
-//! descriptor (never `LOCK_UN`) is all a release does.
+//! `qsal up` creates `leases/<name>.lease` for every derived name of the device set (owned by the
+//! runtime directory's owner, mode 0660). A starter never creates a lease file: it opens the
+//! existing one (not following links, never blocking, refusing anything but a regular file with one
+//! link and a trusted owner), locks it with `LOCK_EX | LOCK_NB` and writes its record (pid, uid,
+//! start time, command) into it. The lock, not the record, is the truth: a record whose lock is
+//! free is stale and means "free". The lock belongs to the open file description, so a crash or
+//! `kill -9` frees the slot with no clean-up step, a forked child's inherited descriptor keeps it
+//! only until the child drops it, and closing the descriptor (never `LOCK_UN`) is all a release does.
 //!
-//! After locking, the holder checks that the path still names the file it locked: `qsal down` removes
-//! lease files while holding their lock, so a starter that opened a file just before it was removed
-//! retries on the new file instead of holding a lock nobody else can see.
+//! Because starters never create lease files, deleting a held lease file (anyone in the directory's
+//! group can) cannot hand its slot to a second process: the next starter finds no file, counts the
+//! slot as unusable and moves on; a file planted in its place is refused for its owner. The holder
+//! itself notices at its next start or stop that its file is gone.
 
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use qsal_core::names::check_name;
 use qsal_core::platform::{ErrorType, Holder, Lease, SlotRegistry};
 use rustix::fd::{AsFd, OwnedFd};
-use rustix::fs::{FlockOperation, OFlags};
+use rustix::fs::FlockOperation;
 
 use crate::LinuxError;
-use crate::runtime::{RuntimeDir, open_read, open_rw};
+use crate::dir::{Access, Dir, File};
+use crate::runtime::{LEASES, Opened, RuntimeDir};
+
+/// Size of a holder record. Records are padded to this size and written in place, so taking a
+/// lease never truncates the file (truncation is slow on journaling file systems).
+const RECORD_LEN: usize = 96;
+
+/// The most bytes of a lease file ever read (a record is [`RECORD_LEN`]); whatever a group member
+/// appends beyond it costs nothing.
+const RECORD_READ: usize = 512;
 
 /// The lease files of one runtime directory.
 #[derive(Clone, Debug)]
 pub struct LinuxRegistry {
-    dir: PathBuf,
+    runtime: RuntimeDir,
+}
+
+/// The file name of the lease of `name`, after checking that `name` is a safe file name.
+pub fn lease_file(name: &str) -> Result<String, LinuxError> {
+    check_name(name.as_bytes()).map_err(|_| LinuxError::UnsafeName(name.to_string()))?;
+    Ok(format!("{name}.lease"))
 }
 
 impl LinuxRegistry {
     /// The registry of `runtime` (its `leases/` directory).
     pub fn new(runtime: &RuntimeDir) -> Self {
         Self {
-            dir: runtime.leases(),
+            runtime: runtime.clone(),
         }
     }
 
-    /// The lease file of `name`, after checking that `name` is a safe file name.
+    /// The path of the lease file of `name` (for messages), after checking the name.
     pub fn path(&self, name: &str) -> Result<PathBuf, LinuxError> {
-        check_name(name.as_bytes()).map_err(|_| LinuxError::UnsafeName(name.to_string()))?;
-        Ok(self.dir.join(format!("{name}.lease")))
+        Ok(self.runtime.leases().join(lease_file(name)?))
     }
 
-    /// Every lease file name (without `.lease`), sorted.
-    pub fn names(&self) -> Result<Vec<String>, LinuxError> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(LinuxError::io("list", &self.dir, e)),
-        };
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                e.file_name()
-                    .to_str()?
-                    .strip_suffix(".lease")
-                    .map(str::to_string)
-            })
-            .filter(|n| check_name(n.as_bytes()).is_ok())
-            .collect();
-        names.sort();
-        Ok(names)
+    /// The open runtime directory and its `leases/`.
+    fn dir(&self) -> Result<(Opened, Dir), LinuxError> {
+        let opened = self.runtime.open_existing()?;
+        let leases = opened.require(LEASES)?;
+        Ok((opened, leases))
     }
 
-    /// Removes the lease file of `name` if nobody holds it (taking its lock while removing it).
-    /// Returns the holder when it is held; with `force` it is removed anyway.
-    pub fn remove(&self, name: &str, force: bool) -> Result<Option<Holder>, LinuxError> {
-        let path = self.path(name)?;
-        let fd = match open_existing(&path)? {
-            Some(fd) => fd,
-            None => return Ok(None),
-        };
-        let holder = match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => None,
-            Err(rustix::io::Errno::WOULDBLOCK) => Some(read_record(&path).unwrap_or_default()),
-            Err(e) => return Err(LinuxError::io("lock", &path, e.into())),
-        };
-        if holder.is_none() || force {
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(LinuxError::io("remove", &path, e)),
-            }
-        }
-        Ok(holder)
+    /// Opens the lease file of `name` for `access`: a regular file with a trusted owner (and one
+    /// link, for writing).
+    fn open(&self, name: &str, access: Access) -> Result<File, LinuxError> {
+        let (opened, dir) = self.dir()?;
+        open_lease(&opened, &dir, name, access)
     }
 }
 
-fn open_existing(path: &Path) -> Result<Option<OwnedFd>, LinuxError> {
-    match rustix::fs::open(
-        path,
-        OFlags::RDWR | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        rustix::fs::Mode::empty(),
-    ) {
-        Ok(fd) => Ok(Some(fd)),
-        Err(rustix::io::Errno::NOENT) => Ok(None),
-        Err(e) => Err(LinuxError::io("open", path, e.into())),
-    }
+/// Opens the lease file of `name` in `dir`.
+pub(crate) fn open_lease(
+    opened: &Opened,
+    dir: &Dir,
+    name: &str,
+    access: Access,
+) -> Result<File, LinuxError> {
+    let file_name = lease_file(name)?;
+    let file = dir
+        .open_file(&file_name, access)?
+        .ok_or_else(|| LinuxError::LeaseFileMissing(dir.join(&file_name)))?;
+    let owners = opened.owners();
+    file.check_owner(move |uid| owners.trusts(uid))?;
+    Ok(file)
 }
 
-/// Whether `fd` is still the file at `path`. Lease files are only ever removed (never renamed over),
-/// so a descriptor whose file has no link left is exactly one whose path is gone or re-created.
-fn still_linked(fd: impl AsFd, path: &Path) -> Result<bool, LinuxError> {
-    let held = rustix::fs::fstat(fd).map_err(|e| LinuxError::io("stat", path, e.into()))?;
+/// Whether `fd` still has a name: lease files are only ever removed, so a descriptor whose file
+/// has no link left is one whose lease was taken away.
+fn still_linked(fd: impl AsFd, file: &File) -> Result<bool, LinuxError> {
+    let held = rustix::fs::fstat(fd).map_err(|e| LinuxError::io("stat", file.path(), e.into()))?;
     Ok(held.st_nlink > 0)
 }
 
-/// Size of a holder record. Records are padded to this size and written in place, so taking a
-/// lease never truncates the file (truncation is slow on journaling file systems).
-const RECORD_LEN: usize = 96;
-
-fn write_record(fd: &OwnedFd, path: &Path, holder: &Holder) -> Result<(), LinuxError> {
+fn write_record(file: &File, holder: &Holder) -> Result<(), LinuxError> {
     let mut record = format!(
         "pid={}\nuid={}\nsince={}\ncommand={}\n",
         holder.pid, holder.uid, holder.since, holder.command
@@ -118,41 +104,39 @@ fn write_record(fd: &OwnedFd, path: &Path, holder: &Holder) -> Result<(), LinuxE
     let pad = RECORD_LEN.saturating_sub(record.len() + 1);
     record.extend(std::iter::repeat_n(' ', pad));
     record.push('\n');
-    let written = rustix::io::pwrite(fd, record.as_bytes(), 0)
-        .map_err(|e| LinuxError::io("write the holder record to", path, e.into()))?;
-    if written != record.len() {
-        return Err(LinuxError::io(
-            "write the holder record to",
-            path,
-            std::io::ErrorKind::WriteZero.into(),
-        ));
-    }
-    Ok(())
+    file.write_all_at(record.as_bytes(), 0)
 }
 
-/// Reads a holder record (`pid=`, `uid=`, `since=`, `command=` lines).
-pub fn read_record(path: &Path) -> Result<Holder, LinuxError> {
-    let mut text = String::new();
-    open_read(path)?
-        .read_to_string(&mut text)
-        .map_err(|e| LinuxError::io("read", path, e))?;
+/// Reads the holder record of a lease file (`pid=`, `uid=`, `since=`, `command=` lines), looking
+/// at its first few hundred bytes only.
+pub fn read_record(file: &File) -> Result<Holder, LinuxError> {
+    let mut buf = [0u8; RECORD_READ];
+    let n = rustix::io::pread(file.fd(), &mut buf, 0)
+        .map_err(|e| LinuxError::io("read", file.path(), e.into()))?;
+    let text = String::from_utf8_lossy(buf.get(..n).unwrap_or_default());
     let mut holder = Holder::default();
     for line in text.lines() {
         match line.split_once('=') {
-            Some(("pid", v)) => holder.pid = v.parse().unwrap_or(0),
-            Some(("uid", v)) => holder.uid = v.parse().unwrap_or(0),
-            Some(("since", v)) => holder.since = v.parse().unwrap_or(0),
+            Some(("pid", v)) => holder.pid = v.trim().parse().unwrap_or(0),
+            Some(("uid", v)) => holder.uid = v.trim().parse().unwrap_or(0),
+            Some(("since", v)) => holder.since = v.trim().parse().unwrap_or(0),
             Some(("command", v)) => {
-                for c in v.chars() {
-                    if holder.command.push(c).is_err() {
-                        break;
-                    }
-                }
+                holder.command = qsal_core::strings::copy(v.trim());
             }
             _ => {}
         }
     }
     Ok(holder)
+}
+
+/// Who holds the lease of an open lease file: a momentary shared lock fails exactly when someone
+/// holds the exclusive lease.
+pub(crate) fn probe_holder(file: &File) -> Result<Option<Holder>, LinuxError> {
+    match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockShared) {
+        Ok(()) => Ok(None),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(Some(read_record(file)?)),
+        Err(e) => Err(LinuxError::io("lock", file.path(), e.into())),
+    }
 }
 
 impl ErrorType for LinuxRegistry {
@@ -163,45 +147,30 @@ impl SlotRegistry for LinuxRegistry {
     type Lease = LinuxLease;
 
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
-        let path = self.path(name)?;
-        for _ in 0..4 {
-            let fd = open_rw(&path)?;
-            match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive) {
-                Ok(()) => {}
-                Err(rustix::io::Errno::WOULDBLOCK) => return Ok(None),
-                Err(e) => return Err(LinuxError::io("lock", &path, e.into())),
-            }
-            if !still_linked(&fd, &path)? {
-                // Removed between our open and our lock: try again on the current file.
-                continue;
-            }
-            write_record(&fd, &path, holder)?;
-            return Ok(Some(LinuxLease {
-                fd,
-                name: name.to_string(),
-                path,
-            }));
+        let file = self.open(name, Access::Write)?;
+        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) => return Ok(None),
+            Err(e) => return Err(LinuxError::io("lock", file.path(), e.into())),
         }
-        Err(LinuxError::io(
-            "lock",
-            &path,
-            std::io::Error::other("the lease file keeps being replaced"),
-        ))
+        if !still_linked(file.fd(), &file)? {
+            // Removed between our open and our lock (a new device set is being written).
+            return Err(LinuxError::LeaseFileMissing(file.path().to_path_buf()));
+        }
+        write_record(&file, holder)?;
+        let path = file.path().to_path_buf();
+        Ok(Some(LinuxLease {
+            fd: file.into_fd(),
+            name: name.to_string(),
+            path,
+        }))
     }
 
-    /// Probes with a momentary shared lock on a fresh descriptor: it fails exactly when someone
-    /// holds the exclusive lease. (A start racing this probe may find the name busy for that
-    /// instant and move on to the next name; no name is ever granted twice.)
+    /// Probes with a momentary shared lock on a fresh descriptor. (A start racing this probe may
+    /// find the name busy for that instant and move on to the next name; no name is ever granted
+    /// twice.)
     fn holder(&self, name: &str) -> Result<Option<Holder>, LinuxError> {
-        let path = self.path(name)?;
-        let Some(fd) = open_existing(&path)? else {
-            return Ok(None);
-        };
-        match rustix::fs::flock(&fd, FlockOperation::NonBlockingLockShared) {
-            Ok(()) => Ok(None),
-            Err(rustix::io::Errno::WOULDBLOCK) => Ok(Some(read_record(&path)?)),
-            Err(e) => Err(LinuxError::io("lock", &path, e.into())),
-        }
+        probe_holder(&self.open(name, Access::Read)?)
     }
 }
 
@@ -223,7 +192,9 @@ impl Lease for LinuxLease {
     }
 
     fn check(&self) -> Result<(), LinuxError> {
-        if still_linked(&self.fd, &self.path)? {
+        let held = rustix::fs::fstat(&self.fd)
+            .map_err(|e| LinuxError::io("stat", &self.path, e.into()))?;
+        if held.st_nlink > 0 {
             Ok(())
         } else {
             Err(LinuxError::LeaseLost(self.path.clone()))

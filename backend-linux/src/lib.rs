@@ -1,9 +1,11 @@
 //! qsal-backend-linux: the platform layer for Linux processes.
 //!
 //! * [`RuntimeDir`] — where the device set and the leases live (`--runtime-dir`,
-//!   `$QSAL_RUNTIME_DIR`, `/run/qsal` for root, `$XDG_RUNTIME_DIR/qsal`), created 0770 / 0660.
-//! * [`store`] — `qsal up` / `qsal down`: validating, expanding and atomically writing device
-//!   configurations, and removing them.
+//!   `$QSAL_RUNTIME_DIR`, `/run/qsal` for root, `$XDG_RUNTIME_DIR/qsal`); everything below it is
+//!   untrusted input, reached only through [`dir::Dir`] (descriptor-relative, no link followed, only
+//!   regular files, bounded reads, explicit modes 2770 / 0660).
+//! * [`store`] — `qsal up` / `qsal down`: writing a device set as a whole and removing it, under
+//!   the runtime directory's lock.
 //! * [`LinuxDevices`] — the started devices and their expanded configurations.
 //! * [`LinuxRegistry`] — crash-safe leases: one exclusive non-blocking `flock` per derived name.
 //! * [`LinuxPlatform`] — pid, holder record, monotonic clock, sleep.
@@ -15,6 +17,7 @@
 //! library and `qsal hold` use.
 
 mod devices;
+pub mod dir;
 mod emulated;
 mod error;
 pub mod exchange;
@@ -28,10 +31,10 @@ pub mod sysfs;
 
 pub use devices::{LinuxDevices, LoadedDevice, Snapshot};
 pub use emulated::{Attachment, Faults, Instance, Shared};
-pub use error::LinuxError;
-pub use leases::{LinuxLease, LinuxRegistry, read_record};
+pub use error::{LinuxError, Untrusted};
+pub use leases::{LinuxLease, LinuxRegistry};
 pub use platform::{LinuxPlatform, command_name};
-pub use runtime::{DIR_MODE, FILE_MODE, RuntimeDir, create_dir, open_read, open_rw, write_atomic};
+pub use runtime::{Opened, RuntimeDir};
 
 use qsal_core::sal::Sal;
 

@@ -1,22 +1,28 @@
-//! The runtime directory: where it is, and creating it with the right modes.
+//! The runtime directory: where it is, opening it as a trusted root, creating it, and the lock that
+//! serialises `qsal up` and `qsal down`.
 //!
 //! Resolution (SPEC §5): `--runtime-dir`, else `$QSAL_RUNTIME_DIR`, else `/run/qsal` for root, else
-//! `$XDG_RUNTIME_DIR/qsal`. Directories are created `0770` and files `0660` (explicitly, whatever the
-//! umask), so members of the directory's group can use it without root; with the set-group-id bit
-//! on the directory, new files inherit its group. Every file is opened with `O_NOFOLLOW | O_CLOEXEC`.
+//! `$XDG_RUNTIME_DIR/qsal`. Its path is the administrator's choice; everything below it is untrusted
+//! input and is reached only through [`Dir`]. The directory itself must not be writable by every
+//! user and must belong to root or to the caller; what is below it must belong to root or to the
+//! directory's owner (the user who runs `qsal up`), as sshd's StrictModes treats a home directory.
+//! qsal creates only the directory itself (never its parents), with mode 2770.
 
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::FlockOperation;
 
 use crate::LinuxError;
+use crate::dir::{Access, Dir, File, Owners};
 
-/// Mode of directories qsal creates.
-pub const DIR_MODE: u32 = 0o770;
-/// Mode of files qsal creates.
-pub const FILE_MODE: u32 = 0o660;
+/// The subdirectory holding the expanded device files, `<accel id>.<type>.conf`.
+pub const DEVICES: &str = "devices";
+/// The subdirectory holding one lease file per derived section name.
+pub const LEASES: &str = "leases";
+/// The lock file that serialises `up` and `down`.
+pub const LOCK: &str = ".lock";
 
-/// A runtime directory and the paths inside it.
+/// A runtime directory (its path; see [`RuntimeDir::open`] to use it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuntimeDir {
     root: PathBuf,
@@ -63,131 +69,164 @@ impl RuntimeDir {
         &self.root
     }
 
-    /// Where `qsal up` writes the expanded device configurations.
+    /// The path of the device files' directory (for messages and tests).
     pub fn devices(&self) -> PathBuf {
-        self.root.join("devices")
+        self.root.join(DEVICES)
     }
 
-    /// Where the lease files live.
+    /// The path of the lease files' directory (for messages and tests).
     pub fn leases(&self) -> PathBuf {
-        self.root.join("leases")
+        self.root.join(LEASES)
     }
 
-    /// Where emulated devices keep their shared memory.
-    pub fn emulated(&self) -> PathBuf {
-        self.root.join("emulated")
+    /// Opens the directory and checks that it can be trusted; `Ok(None)` when it does not exist.
+    pub fn open(&self) -> Result<Option<Opened>, LinuxError> {
+        let Some(root) = Dir::open(&self.root)? else {
+            return Ok(None);
+        };
+        let caller = rustix::process::geteuid().as_raw();
+        let stat = root.check_trusted(|uid| uid == 0 || uid == caller)?;
+        Ok(Some(Opened {
+            root,
+            owners: Owners {
+                directory: stat.st_uid,
+            },
+        }))
     }
 
-    /// Creates the directory tree (0770) if needed.
-    pub fn create(&self) -> Result<(), LinuxError> {
-        for dir in [
-            self.root.clone(),
-            self.devices(),
-            self.leases(),
-            self.emulated(),
-        ] {
-            create_dir(&dir)?;
+    /// Opens the directory, or [`LinuxError::NotUp`] when it does not exist.
+    pub fn open_existing(&self) -> Result<Opened, LinuxError> {
+        self.open()?.ok_or_else(|| LinuxError::NotUp {
+            root: self.root.clone(),
+        })
+    }
+
+    /// Creates the directory (mode 2770; its parent must exist) if needed, opens it, and checks that
+    /// the caller may write what everyone else will trust: only root and the directory's owner may.
+    pub fn create(&self) -> Result<Opened, LinuxError> {
+        if let Some(parent) = self.root.parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.is_dir()
+        {
+            return Err(LinuxError::MissingParent {
+                parent: parent.to_path_buf(),
+            });
         }
-        Ok(())
-    }
-}
-
-/// Creates `dir` with mode 0770 (parents as needed); an existing directory is left as it is.
-pub fn create_dir(dir: &Path) -> Result<(), LinuxError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    if let Some(parent) = dir.parent()
-        && !parent.as_os_str().is_empty()
-        && !parent.exists()
-    {
-        create_dir(parent)?;
-    }
-    match rustix::fs::mkdir(dir, Mode::from_raw_mode(DIR_MODE)) {
-        Ok(()) => {}
-        Err(rustix::io::Errno::EXIST) => return Ok(()),
-        Err(e) => return Err(LinuxError::io("create the directory", dir, e.into())),
-    }
-    // The umask may have removed group bits; set them explicitly, keeping the set-group-id bit that
-    // a set-group-id parent passes on (so files keep inheriting the shared group).
-    let setgid = rustix::fs::stat(dir)
-        .map(|s| s.st_mode & 0o2000)
-        .map_err(|e| LinuxError::io("stat", dir, e.into()))?;
-    rustix::fs::chmod(dir, Mode::from_raw_mode(DIR_MODE | setgid))
-        .map_err(|e| LinuxError::io("set the mode of", dir, e.into()))
-}
-
-/// Opens (creating 0660 if needed) a file for reading and writing, never following a symlink and
-/// never leaking the descriptor into an exec'd program. An existing file is opened as it is; a file
-/// this call creates gets mode 0660 explicitly, whatever the umask.
-pub fn open_rw(path: &Path) -> Result<rustix::fd::OwnedFd, LinuxError> {
-    let flags = OFlags::RDWR | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    loop {
-        match rustix::fs::open(path, flags, Mode::empty()) {
-            Ok(fd) => return Ok(fd),
-            Err(rustix::io::Errno::NOENT) => {}
-            Err(e) => return Err(LinuxError::io("open", path, e.into())),
-        }
-        match rustix::fs::open(
-            path,
-            flags | OFlags::CREATE | OFlags::EXCL,
-            Mode::from_raw_mode(FILE_MODE),
-        ) {
-            Ok(fd) => {
-                rustix::fs::fchmod(&fd, Mode::from_raw_mode(FILE_MODE))
-                    .map_err(|e| LinuxError::io("set the mode of", path, e.into()))?;
-                return Ok(fd);
+        let created = match rustix::fs::mkdir(&self.root, rustix::fs::Mode::from_raw_mode(0o700)) {
+            Ok(()) => true,
+            Err(rustix::io::Errno::EXIST) => false,
+            Err(e) => {
+                return Err(LinuxError::io(
+                    "create the runtime directory",
+                    &self.root,
+                    e.into(),
+                ));
             }
-            // Someone else created it in between: open theirs.
-            Err(rustix::io::Errno::EXIST) => continue,
-            Err(e) => return Err(LinuxError::io("create", path, e.into())),
+        };
+        let opened = self.open_existing()?;
+        if created {
+            rustix::fs::fchmod(
+                opened.root.fd(),
+                rustix::fs::Mode::from_raw_mode(crate::dir::DIR_MODE),
+            )
+            .map_err(|e| LinuxError::io("set the mode of", &self.root, e.into()))?;
         }
+        let caller = rustix::process::geteuid().as_raw();
+        if caller != 0 && caller != opened.owners.directory {
+            return Err(LinuxError::NotDirectoryOwner {
+                root: self.root.clone(),
+                owner: opened.owners.directory,
+                caller,
+            });
+        }
+        Ok(opened)
     }
 }
 
-/// Opens a file read-only, never following a symlink.
-pub fn open_read(path: &Path) -> Result<std::fs::File, LinuxError> {
-    let fd = rustix::fs::open(
-        path,
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| LinuxError::io("open", path, e.into()))?;
-    Ok(std::fs::File::from(fd))
+/// An open, trusted runtime directory.
+#[derive(Debug)]
+pub struct Opened {
+    root: Dir,
+    owners: Owners,
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same directory (0660), fsync,
-/// then rename over `path`.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), LinuxError> {
-    use std::io::Write as _;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_file(&temp);
-    let fd = rustix::fs::open(
-        &temp,
-        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::from_raw_mode(FILE_MODE),
-    )
-    .map_err(|e| LinuxError::io("create", &temp, e.into()))?;
-    rustix::fs::fchmod(&fd, Mode::from_raw_mode(FILE_MODE))
-        .map_err(|e| LinuxError::io("set the mode of", &temp, e.into()))?;
-    let mut file = std::fs::File::from(fd);
-    let written = file
-        .write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| LinuxError::io("write", &temp, e));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(e);
+impl Opened {
+    /// The directory.
+    pub fn root(&self) -> &Dir {
+        &self.root
     }
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        LinuxError::io("rename into place", path, e)
-    })
+
+    /// Who may own what is below it.
+    pub fn owners(&self) -> Owners {
+        self.owners
+    }
+
+    /// Opens subdirectory `name` (trusted, not a link); `Ok(None)` when missing.
+    pub fn subdir(&self, name: &str) -> Result<Option<Dir>, LinuxError> {
+        let owners = self.owners;
+        self.root.open_dir(name, move |uid| owners.trusts(uid))
+    }
+
+    /// Creates (or opens) subdirectory `name`, mode 2770.
+    pub fn create_subdir(&self, name: &str) -> Result<Dir, LinuxError> {
+        let owners = self.owners;
+        self.root.create_dir(name, move |uid| owners.trusts(uid))
+    }
+
+    /// Opens subdirectory `name`, or [`LinuxError::NotUp`] when it does not exist.
+    pub fn require(&self, name: &str) -> Result<Dir, LinuxError> {
+        self.subdir(name)?.ok_or_else(|| LinuxError::NotUp {
+            root: self.root.path().to_path_buf(),
+        })
+    }
+
+    /// Takes the lock that serialises `up` and `down` (an exclusive `flock` on `.lock`), waiting
+    /// for another holder; `waiting` is called once if it has to wait. Released when dropped.
+    pub fn lock(&self, waiting: impl FnOnce()) -> Result<SetLock, LinuxError> {
+        let mut waiting = Some(waiting);
+        for _ in 0..8 {
+            let file = match self.root.open_file(LOCK, Access::Write)? {
+                Some(file) => file,
+                None => match self.root.create_file(LOCK) {
+                    Ok(file) => file,
+                    // Created by a concurrent `up` in between: open theirs.
+                    Err(LinuxError::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                    {
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                },
+            };
+            let owners = self.owners;
+            file.check_owner(move |uid| owners.trusts(uid))?;
+            match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
+                Ok(()) => {}
+                Err(rustix::io::Errno::WOULDBLOCK) => {
+                    if let Some(notify) = waiting.take() {
+                        notify();
+                    }
+                    rustix::fs::flock(file.fd(), FlockOperation::LockExclusive)
+                        .map_err(|e| LinuxError::io("lock", file.path(), e.into()))?;
+                }
+                Err(e) => return Err(LinuxError::io("lock", file.path(), e.into())),
+            }
+            // The lock counts only if `.lock` still names the file we locked.
+            let current = self.root.stat_entry(LOCK)?;
+            if current
+                .is_some_and(|s| s.st_ino == file.stat().st_ino && s.st_dev == file.stat().st_dev)
+            {
+                return Ok(SetLock { _file: file });
+            }
+        }
+        Err(LinuxError::Unstable(self.root.path().to_path_buf()))
+    }
+}
+
+/// The held `up`/`down` lock; dropping it releases the lock.
+#[derive(Debug)]
+pub struct SetLock {
+    _file: File,
 }
 
 #[cfg(test)]
@@ -238,31 +277,70 @@ mod tests {
     }
 
     #[test]
-    fn created_with_group_modes_despite_umask() {
-        let dir = std::env::temp_dir().join(format!("qsal-runtime-test-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let runtime = RuntimeDir::at(dir.join("nested"));
-        runtime.create().expect("create");
+    fn created_2770_but_never_its_parents() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let missing = RuntimeDir::at(tmp.path().join("no/such"));
+        match missing.create() {
+            Err(LinuxError::MissingParent { parent }) => {
+                assert_eq!(parent, tmp.path().join("no"));
+            }
+            other => panic!("expected a missing parent, got {other:?}"),
+        }
+        assert!(!tmp.path().join("no").exists(), "nothing created");
+        let runtime = RuntimeDir::at(tmp.path().join("run"));
+        let opened = runtime.create().expect("create");
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(runtime.leases())
+        let mode = std::fs::metadata(runtime.root())
             .expect("meta")
             .permissions()
             .mode();
-        assert_eq!(mode & 0o7777, DIR_MODE);
-        let file = runtime.leases().join("x");
-        drop(open_rw(&file).expect("open"));
-        let mode = std::fs::metadata(&file).expect("meta").permissions().mode();
-        assert_eq!(mode & 0o777, FILE_MODE);
-        write_atomic(&runtime.devices().join("0.c6xx.conf"), b"[GENERAL]\n").expect("write");
-        assert_eq!(
-            std::fs::read(runtime.devices().join("0.c6xx.conf")).expect("read"),
-            b"[GENERAL]\n"
-        );
-        std::os::unix::fs::symlink(&file, runtime.leases().join("link")).expect("symlink");
+        assert_eq!(mode & 0o7777, 0o2770);
+        let leases = opened.create_subdir(LEASES).expect("leases");
+        assert_eq!(leases.stat().expect("stat").st_mode & 0o7777, 0o2770);
+    }
+
+    #[test]
+    fn world_writable_and_linked_directories_are_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("run");
+        std::fs::create_dir(&root).expect("mkdir");
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let message = RuntimeDir::at(&root)
+            .open()
+            .expect_err("refused")
+            .to_string();
         assert!(
-            open_rw(&runtime.leases().join("link")).is_err(),
-            "symlinks are not followed"
+            message.contains("0777") && message.contains("chmod o-w"),
+            "{message}"
         );
-        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o770)).expect("chmod");
+        let elsewhere = tempfile::tempdir().expect("elsewhere");
+        std::os::unix::fs::symlink(elsewhere.path(), root.join(LEASES)).expect("symlink");
+        let opened = RuntimeDir::at(&root).open().expect("open").expect("exists");
+        assert!(matches!(
+            opened.subdir(LEASES),
+            Err(LinuxError::Untrusted { .. })
+        ));
+    }
+
+    #[test]
+    fn the_lock_is_exclusive() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let runtime = RuntimeDir::at(tmp.path().join("run"));
+        let opened = runtime.create().expect("create");
+        let held = opened.lock(|| panic!("nobody holds it yet")).expect("lock");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let opened = runtime.open_existing().expect("open");
+            let mut waited = false;
+            let _lock = opened.lock(|| waited = true).expect("lock");
+            tx.send(waited).expect("send");
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(rx.try_recv().is_err(), "the second lock waits");
+        drop(held);
+        assert!(rx.recv().expect("got it"), "and said it was waiting");
+        waiter.join().expect("join");
     }
 }

@@ -1,5 +1,6 @@
-//! [`Mapping`]: a shared, writable mapping of a file — an emulated device's bank window or ring
-//! memory under the runtime directory, or a real device's UIO bank window (`/dev/uioN`, map0).
+//! [`Mapping`]: a shared, writable mapping — an emulated device's bank window or ring memory (an
+//! anonymous `memfd`, so nothing of it lives in the runtime directory where others could truncate
+//! or replace it), or a real device's UIO bank window (`/dev/uioN`, map0).
 //!
 //! All access goes through 32-bit atomic operations on the mapping, which is what both uses need:
 //! another process (or the emulated firmware thread) reads and writes the same words concurrently.
@@ -13,7 +14,6 @@ use rustix::fs::{Mode, OFlags};
 use rustix::mm::{MapFlags, ProtFlags};
 
 use crate::LinuxError;
-use crate::runtime::FILE_MODE;
 
 /// A shared read-write mapping of (the first `len` bytes of) a file.
 #[derive(Debug)]
@@ -31,29 +31,15 @@ unsafe impl Send for Mapping {}
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
-    /// Creates (or reuses) `path`, sizes it to `len` bytes, zeroes it when `zero`, and maps it.
-    /// `bus` is the address the device would see (for emulated rings, any value aligned to `len`).
-    pub fn create(path: &Path, len: usize, bus: u64, zero: bool) -> Result<Self, LinuxError> {
-        let fd = rustix::fs::open(
-            path,
-            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(FILE_MODE),
-        )
-        .map_err(|e| LinuxError::io("open the shared memory file", path, e.into()))?;
-        let size = rustix::fs::fstat(&fd)
-            .map_err(|e| LinuxError::io("stat", path, e.into()))?
-            .st_size;
-        if size != len as i64 {
-            rustix::fs::ftruncate(&fd, len as u64)
-                .map_err(|e| LinuxError::io("size", path, e.into()))?;
-        }
-        let mapping = Self::map(&fd, path, len, 0, bus)?;
-        if zero {
-            for offset in (0..len).step_by(4) {
-                mapping.store(offset, 0);
-            }
-        }
-        Ok(mapping)
+    /// Anonymous shared memory of `len` bytes (zeroed), named `name` in `/proc/<pid>/maps`. `bus` is
+    /// the address the device would see (for emulated rings, any value aligned to `len`).
+    pub fn anonymous(name: &str, len: usize, bus: u64) -> Result<Self, LinuxError> {
+        let path = PathBuf::from(format!("memfd:{name}"));
+        let fd = rustix::fs::memfd_create(name, rustix::fs::MemfdFlags::CLOEXEC)
+            .map_err(|e| LinuxError::io("create shared memory", &path, e.into()))?;
+        rustix::fs::ftruncate(&fd, len as u64)
+            .map_err(|e| LinuxError::io("size", &path, e.into()))?;
+        Self::map(&fd, &path, len, 0, bus)
     }
 
     /// Maps `len` bytes at `offset` of an existing file or device node (a UIO bank window).
@@ -205,15 +191,12 @@ mod tests {
     }
 
     #[test]
-    fn shared_files_are_seen_by_every_mapping() {
-        let dir = std::env::temp_dir().join(format!("qsal-shm-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("ring");
-        let a = Mapping::create(&path, 4096, 0x4000, true).expect("a");
-        let b = Mapping::create(&path, 4096, 0x4000, false).expect("b");
+    fn anonymous_memory_is_zeroed_and_sized() {
+        let a = Mapping::anonymous("qsal-test", 4096, 0x4000).expect("memfd");
+        assert_eq!(a.load32(4092), 0);
         a.store32(4092, 7);
-        assert_eq!(b.load32(4092), 7);
-        assert_eq!(b.bus_address(), 0x4000);
-        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(a.load32(4092), 7);
+        assert_eq!(a.bus_address(), 0x4000);
+        assert_eq!(a.load32(4096), 0, "out of range reads 0");
     }
 }

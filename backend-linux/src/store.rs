@@ -1,18 +1,31 @@
 //! Writing and removing a device set: what `qsal up` and `qsal down` do to the runtime directory.
 //!
-//! `up` refuses to replace a device set while slots are held (changing the configuration under
-//! running processes would silently change what their slot means); `down` refuses likewise unless
-//! forced. Device files are written atomically (temporary file, fsync, rename); lease files are only
-//! removed while qsal holds their lock, so a process can never end up holding a lock on a file that
-//! is no longer there.
+//! Both run under the runtime directory's lock (`.lock`), so two operators never interleave. `up`
+//! refuses to replace a device set while slots are held (changing the configuration under running
+//! processes would silently change what their slot means); `down` refuses likewise unless forced.
+//!
+//! A device set is replaced as a whole: the new device files are written into a fresh directory,
+//! then that directory is exchanged with `devices/` in one `renameat2(RENAME_EXCHANGE)`, so a reader
+//! sees the old complete set or the new complete set, never a mix. Before the exchange `up` locks
+//! every existing lease file (so nobody can start on the old set meanwhile) and creates the lease
+//! file of every derived name of the new set; starters never create lease files themselves (see
+//! [`crate::leases`]).
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use qsal_core::DeviceType;
-use qsal_core::platform::{Holder, SlotRegistry};
+use qsal_core::config::expanded::{self, Expanded};
+use qsal_core::platform::Holder;
+use rustix::fs::FlockOperation;
 
-use crate::runtime::{RuntimeDir, write_atomic};
-use crate::{LinuxError, LinuxRegistry};
+use crate::LinuxError;
+use crate::dir::{Access, Dir, File};
+use crate::leases::{lease_file, open_lease, probe_holder, read_record};
+use crate::runtime::{DEVICES, LEASES, Opened, RuntimeDir};
+
+/// Prefix of the temporary directories `up` and `down` use (left over only by a crash).
+const TEMP_PREFIX: &str = ".devices.";
 
 /// One device of a set to write.
 #[derive(Debug)]
@@ -30,13 +43,13 @@ pub struct DeviceConfig<'a> {
 pub enum StoreError {
     /// Slots are held; the holders are listed.
     Busy(Vec<(String, Holder)>),
-    /// A file operation failed.
-    Io(LinuxError),
+    /// A file operation or a trust check failed.
+    Failed(LinuxError),
 }
 
 impl From<LinuxError> for StoreError {
     fn from(e: LinuxError) -> Self {
-        Self::Io(e)
+        Self::Failed(e)
     }
 }
 
@@ -53,31 +66,162 @@ impl std::fmt::Display for StoreError {
                 }
                 f.write_str("; stop those processes first")
             }
-            Self::Io(e) => write!(f, "{e}"),
+            Self::Failed(e) => write!(f, "{e}"),
         }
     }
 }
 
-/// The slots held now, by name.
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Busy(_) => None,
+            Self::Failed(e) => Some(e),
+        }
+    }
+}
+
+/// The slots held now, by name. Lease files that cannot be trusted are left out (they are never
+/// handed out).
 pub fn held_slots(runtime: &RuntimeDir) -> Result<Vec<(String, Holder)>, LinuxError> {
-    let registry = LinuxRegistry::new(runtime);
+    let Some(opened) = runtime.open()? else {
+        return Ok(Vec::new());
+    };
+    let Some(leases) = opened.subdir(LEASES)? else {
+        return Ok(Vec::new());
+    };
     let mut held = Vec::new();
-    for name in registry.names()? {
-        if let Some(holder) = registry.holder(&name)? {
+    for name in lease_names(&leases)? {
+        let Ok(file) = open_lease(&opened, &leases, &name, Access::Read) else {
+            continue;
+        };
+        if let Some(holder) = probe_holder(&file)? {
             held.push((name, holder));
         }
     }
     Ok(held)
 }
 
-/// Writes `devices` as the device set of `runtime` (accel ids in order), replacing any previous set.
-pub fn write_devices(runtime: &RuntimeDir, devices: &[DeviceConfig<'_>]) -> Result<(), StoreError> {
-    runtime.create()?;
-    let held = held_slots(runtime)?;
-    if !held.is_empty() {
-        return Err(StoreError::Busy(held));
+/// The slot names of the lease files in `leases` (without `.lease`), sorted.
+fn lease_names(leases: &Dir) -> Result<Vec<String>, LinuxError> {
+    Ok(leases
+        .entries()?
+        .into_iter()
+        .filter_map(|(name, _)| name.strip_suffix(".lease").map(str::to_string))
+        .filter(|name| lease_file(name).is_ok())
+        .collect())
+}
+
+/// Every lease file of `leases`, each locked exclusively by this call; or the holders of those that
+/// are held. Entries that are not trusted lease files are removed.
+fn lock_all(
+    opened: &Opened,
+    leases: &Dir,
+) -> Result<Result<Vec<(String, File)>, Vec<(String, Holder)>>, LinuxError> {
+    let mut locked = Vec::new();
+    let mut busy = Vec::new();
+    for (entry, _) in leases.entries()? {
+        let name = entry
+            .strip_suffix(".lease")
+            .filter(|n| lease_file(n).is_ok());
+        let file = name.map(|n| open_lease(opened, leases, n, Access::Write));
+        let (Some(name), Some(Ok(file))) = (name, file) else {
+            // Not a lease file qsal wrote (a FIFO, a link, a foreign file, a stray name).
+            leases.remove_tree(&entry)?;
+            continue;
+        };
+        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => locked.push((name.to_string(), file)),
+            Err(rustix::io::Errno::WOULDBLOCK) => {
+                busy.push((name.to_string(), read_record(&file).unwrap_or_default()));
+            }
+            Err(e) => return Err(LinuxError::io("lock", file.path(), e.into())),
+        }
     }
-    let mut written = Vec::new();
+    Ok(if busy.is_empty() {
+        Ok(locked)
+    } else {
+        Err(busy)
+    })
+}
+
+/// The derived names of an expanded configuration that can be leases.
+fn derived_names(device: &DeviceConfig<'_>, into: &mut BTreeSet<String>) {
+    let text = device.expanded.as_bytes();
+    let mut index = Vec::new();
+    let complete = expanded::index(text, |s| {
+        index.push(s);
+        true
+    });
+    let view = Expanded::new(text, &index, complete, device.device_type.profile());
+    for section in view.sections() {
+        let name = section.name.compact();
+        if view.is_derived(&name) && lease_file(&name).is_ok() {
+            into.insert(name.to_string());
+        }
+    }
+}
+
+/// Removes what a crashed `up` or `down` left behind.
+fn remove_leftovers(opened: &Opened) -> Result<(), LinuxError> {
+    for (name, _) in opened.root().entries()? {
+        if name.starts_with(TEMP_PREFIX) || name == "emulated" {
+            opened.root().remove_tree(&name)?;
+        }
+    }
+    Ok(())
+}
+
+fn temp_name(kind: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{TEMP_PREFIX}{kind}-{}-{n}", std::process::id())
+}
+
+/// Writes `devices` as the device set of `runtime` (accel ids in order), replacing any previous set
+/// as a whole. `waiting` is called if another `up` or `down` holds the lock.
+pub fn write_devices(
+    runtime: &RuntimeDir,
+    devices: &[DeviceConfig<'_>],
+    waiting: impl FnOnce(),
+) -> Result<(), StoreError> {
+    let opened = runtime.create()?;
+    let _lock = opened.lock(waiting)?;
+    remove_leftovers(&opened)?;
+    let leases = opened.create_subdir(LEASES)?;
+    let locked = lock_all(&opened, &leases)?.map_err(StoreError::Busy)?;
+
+    let temp = temp_name("new");
+    let fresh = opened.create_subdir(&temp)?;
+    let written = write_set(&fresh, devices);
+    if let Err(e) = written {
+        let _ = opened.root().remove_tree(&temp);
+        return Err(e.into());
+    }
+
+    let mut names = BTreeSet::new();
+    for device in devices {
+        derived_names(device, &mut names);
+    }
+    for (name, _) in &locked {
+        if !names.contains(name) {
+            leases.remove_file(&lease_file(name)?)?;
+        }
+    }
+    for name in &names {
+        if !locked.iter().any(|(kept, _)| kept == name) {
+            let file = lease_file(name)?;
+            leases.remove_tree(&file)?;
+            leases.create_file(&file)?;
+        }
+    }
+    if opened.root().replace_dir(&temp, DEVICES)? {
+        opened.root().remove_tree(&temp)?;
+    }
+    drop(locked);
+    Ok(())
+}
+
+fn write_set(dir: &Dir, devices: &[DeviceConfig<'_>]) -> Result<(), LinuxError> {
     for (accel_id, device) in devices.iter().enumerate() {
         let name = format!("{accel_id}.{}.conf", device.device_type.name());
         let header = format!(
@@ -85,65 +229,57 @@ pub fn write_devices(runtime: &RuntimeDir, devices: &[DeviceConfig<'_>]) -> Resu
             device.device_type,
             device.source.display()
         );
-        let mut text = String::with_capacity(header.len() + device.expanded.len());
-        text.push_str(&header);
-        text.push_str(device.expanded);
-        write_atomic(&runtime.devices().join(&name), text.as_bytes())?;
-        written.push(name);
+        let file = dir.create_file(&name)?;
+        file.write_all_at(header.as_bytes(), 0)?;
+        file.write_all_at(device.expanded.as_bytes(), header.len() as u64)?;
+        rustix::fs::fsync(file.fd()).map_err(|e| LinuxError::io("sync", file.path(), e.into()))?;
     }
-    remove_files(&runtime.devices(), |name| {
-        !written.iter().any(|w| w == name)
-    })?;
-    let registry = LinuxRegistry::new(runtime);
-    for name in registry.names()? {
-        registry.remove(&name, false)?;
-    }
-    Ok(())
+    rustix::fs::fsync(dir.fd()).map_err(|e| LinuxError::io("sync", dir.path(), e.into()))
 }
 
-/// Removes the device set of `runtime` and its free lease files. Held slots make it refuse (listing
+/// Removes the device set of `runtime` and its lease files. Held slots make it refuse (listing
 /// them) unless `force`, which removes their lease files too (their holders' next start or stop
-/// reports the lost lease).
+/// reports the lost lease) — allowed only to root and to the user holding each such slot. Returns
+/// the slots whose leases were forced. `waiting` is called if another `up` or `down` holds the lock.
 pub fn remove_devices(
     runtime: &RuntimeDir,
     force: bool,
+    waiting: impl FnOnce(),
 ) -> Result<Vec<(String, Holder)>, StoreError> {
-    let registry = LinuxRegistry::new(runtime);
-    let mut held = Vec::new();
-    for name in registry.names()? {
-        if let Some(holder) = registry.remove(&name, force)? {
-            held.push((name, holder));
-        }
-    }
-    if !held.is_empty() && !force {
-        return Err(StoreError::Busy(held));
-    }
-    remove_files(&runtime.devices(), |_| true)?;
-    remove_files(&runtime.emulated(), |_| true)?;
-    Ok(held)
-}
-
-fn remove_files(dir: &Path, remove: impl Fn(&str) -> bool) -> Result<(), LinuxError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(LinuxError::io("list", dir, e)),
+    let Some(opened) = runtime.open()? else {
+        return Ok(Vec::new());
     };
-    for entry in entries.filter_map(|e| e.ok()) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if remove(&name) {
-            let path = entry.path();
-            let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            match removed {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(LinuxError::io("remove", &path, e)),
+    let _lock = opened.lock(waiting)?;
+    remove_leftovers(&opened)?;
+    let mut forced = Vec::new();
+    if let Some(leases) = opened.subdir(LEASES)? {
+        let locked = match lock_all(&opened, &leases)? {
+            Ok(locked) => locked,
+            Err(held) if !force => return Err(StoreError::Busy(held)),
+            Err(held) => {
+                let caller = rustix::process::geteuid().as_raw();
+                if let Some((slot, holder)) =
+                    held.iter().find(|(_, h)| caller != 0 && h.uid != caller)
+                {
+                    return Err(LinuxError::NotHolder {
+                        slot: slot.clone(),
+                        uid: holder.uid,
+                    }
+                    .into());
+                }
+                forced = held;
+                Vec::new()
             }
+        };
+        for name in lease_names(&leases)? {
+            leases.remove_file(&lease_file(&name)?)?;
         }
+        drop(locked);
     }
-    Ok(())
+    if opened.root().stat_entry(DEVICES)?.is_some() {
+        let aside = temp_name("old");
+        opened.root().rename(DEVICES, &aside)?;
+        opened.root().remove_tree(&aside)?;
+    }
+    Ok(forced)
 }

@@ -14,33 +14,40 @@ CyNumConcurrentSymRequests = 128\nDcNumConcurrentRequests = 128\n\
 [SSL]\nNumberCyInstances = 1\nNumberDcInstances = 1\nNumProcesses = 2\nLimitDevAccess = 0\n\
 Cy0Name = \"ssl\"\nCy0IsPolled = 1\nCy0CoreAffinity = 0\nDc0Name = \"dc\"\nDc0IsPolled = 1\nDc0CoreAffinity = 0\n";
 
-fn ring_files(dir: &TempDir) -> Vec<String> {
-    let mut files = Vec::new();
-    for device in std::fs::read_dir(dir.0.join("emulated")).expect("emulated dir") {
-        for file in std::fs::read_dir(device.expect("entry").path()).expect("device dir") {
-            files.push(
-                file.expect("file")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned(),
+/// Everything below the runtime directory, as relative paths.
+fn tree(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().expect("type").is_dir() {
+            out.extend(
+                tree(&entry.path())
+                    .into_iter()
+                    .map(|p| format!("{name}/{p}")),
             );
+        } else {
+            out.push(name);
         }
     }
-    files.sort();
-    files
+    out.sort();
+    out
 }
 
-/// Ring memory of `dir` this process has mapped (unlinked files show as `… (deleted)`).
-fn mapped_rings(dir: &TempDir) -> usize {
+/// Emulated ring memory this process has mapped (anonymous memory named `qsal-dev<N>-bank<B>-ring<R>`).
+fn mapped_rings() -> usize {
     let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
-    let prefix = dir.0.display().to_string();
     maps.lines()
-        .filter(|l| l.contains(&prefix) && l.contains(".mem"))
+        .filter(|l| l.contains("memfd:qsal-dev") && l.contains("-ring"))
         .count()
 }
 
+/// The tests of this file count this process's ring mappings, so they run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn requests_go_through_every_instance_of_every_device() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = TempDir::new("emulated");
     let runtime = RuntimeDir::at(&dir.0);
     up(
@@ -50,17 +57,14 @@ fn requests_go_through_every_instance_of_every_device() {
     let sal = linux_sal(&runtime);
     let started = sal.start(b"SSL").expect("start");
     assert_eq!(started.section.as_str(), "SSL_INT_0");
-    let files = ring_files(&dir);
-    assert!(files.contains(&"bank0.csr".to_string()), "{files:?}");
+    let before = tree(&dir.0);
     assert!(
-        !files.iter().any(|f| f.ends_with(".mem")),
-        "ring memory is unlinked once mapped: {files:?}"
+        before
+            .iter()
+            .all(|f| f.starts_with("devices/") || f.starts_with("leases/") || f == ".lock"),
+        "bank windows and rings are anonymous memory, not files others could touch: {before:?}"
     );
-    assert_eq!(
-        mapped_rings(&dir),
-        12,
-        "3 pairs × 2 rings × 2 devices mapped"
-    );
+    assert_eq!(mapped_rings(), 12, "3 pairs × 2 rings × 2 devices mapped");
     let clock = Instant::now();
     let (pairs, answered) = sal
         .with_sessions(|sessions| {
@@ -107,16 +111,17 @@ fn requests_go_through_every_instance_of_every_device() {
     assert_eq!(pairs, 6, "asym, sym and dc pairs on both devices");
     assert_eq!(answered, 6000);
     sal.stop().expect("stop");
-    let left: Vec<String> = ring_files(&dir)
-        .into_iter()
-        .filter(|f| f.ends_with(".mem"))
-        .collect();
-    assert!(left.is_empty(), "no ring memory file left: {left:?}");
-    assert_eq!(mapped_rings(&dir), 0, "ring memory unmapped at stop");
+    assert_eq!(
+        tree(&dir.0),
+        before,
+        "nothing created or left in the runtime directory"
+    );
+    assert_eq!(mapped_rings(), 0, "ring memory unmapped at stop");
 }
 
 #[test]
 fn a_stalled_engine_is_reported() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = TempDir::new("stall");
     let runtime = RuntimeDir::at(&dir.0);
     up(&runtime, &[(DeviceType::C6xx, CONFIG)]);

@@ -14,6 +14,12 @@ pub enum MockError {
     InvalidConfig(&'static str),
     /// The expanded configuration does not fit the device's text buffer.
     TextFull,
+    /// An expanded configuration handed to [`MockWorld::add_expanded`](crate::MockWorld::add_expanded)
+    /// failed the core's re-validation (at this line).
+    InvalidExpanded {
+        /// The line at fault.
+        line: u32,
+    },
     /// No device with this accel id.
     NoSuchDevice(u32),
     /// Injected: the device is down.
@@ -40,6 +46,10 @@ impl fmt::Display for MockError {
             Self::TextFull => {
                 f.write_str("the expanded configuration does not fit the mock device")
             }
+            Self::InvalidExpanded { line } => write!(
+                f,
+                "the expanded configuration is not usable (line {line}); expand it with qsal"
+            ),
             Self::NoSuchDevice(id) => write!(f, "there is no mock device {id}"),
             Self::DeviceDown(id) => write!(f, "mock device {id} is down"),
             Self::MapFailed { accel_id, bank } => write!(
@@ -54,7 +64,7 @@ impl Error for MockError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::TooManyDevices | Self::TextFull => ErrorKind::Full,
-            Self::InvalidConfig(_) => ErrorKind::Other,
+            Self::InvalidConfig(_) | Self::InvalidExpanded { .. } => ErrorKind::Other,
             Self::NoSuchDevice(_) => ErrorKind::NotFound,
             Self::DeviceDown(_) => ErrorKind::NoDevice,
             Self::MapFailed { .. } => ErrorKind::SetupFailed,

@@ -5,10 +5,9 @@ use core::cell::Cell;
 use core::fmt::Write as _;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use qsal_core::config::{SectionKind, locate, name_hash};
+use qsal_core::config::expanded::{self, Expanded, SectionSpan, verify};
 use qsal_core::diag::{Diagnostic, Severity};
 use qsal_core::expand::{ConfWriter, expand};
-use qsal_core::names::derived_base;
 use qsal_core::platform::{DeviceInfo, Devices, ErrorType, Session};
 use qsal_core::validate::{Context, check_capacity, validate};
 use qsal_core::{Config, DeviceType};
@@ -18,18 +17,10 @@ use crate::MockError;
 /// Most sections a mock device indexes; beyond that, lookups fall back to scanning the text.
 const INDEXED_SECTIONS: usize = 320;
 
-/// Where one section's body is in the device text, keyed by the hash of its name.
-#[derive(Clone, Copy)]
-struct Indexed {
-    hash: u32,
-    name: (u32, u32),
-    body: (u32, u32),
-}
-
 struct MockDevice<const TEXT: usize> {
     info: DeviceInfo,
     text: heapless::String<TEXT>,
-    index: heapless::Vec<Indexed, INDEXED_SECTIONS>,
+    index: heapless::Vec<SectionSpan, INDEXED_SECTIONS>,
     complete: bool,
     down: bool,
     fail_map: Option<u16>,
@@ -37,23 +28,8 @@ struct MockDevice<const TEXT: usize> {
 
 impl<const TEXT: usize> MockDevice<TEXT> {
     fn new(info: DeviceInfo, text: heapless::String<TEXT>) -> Self {
-        let bytes = text.as_bytes();
-        let base = bytes.as_ptr() as usize;
-        let offset =
-            |s: &[u8]| u32::try_from((s.as_ptr() as usize).saturating_sub(base)).unwrap_or(0);
         let mut index = heapless::Vec::new();
-        let mut complete = true;
-        for section in locate::sections(bytes) {
-            let entry = Indexed {
-                hash: name_hash(section.name),
-                name: (offset(section.name.as_bytes()), section.name.len() as u32),
-                body: (offset(section.body), section.body.len() as u32),
-            };
-            if index.push(entry).is_err() {
-                complete = false;
-                break;
-            }
-        }
+        let complete = expanded::index(text.as_bytes(), |s| index.push(s).is_ok());
         Self {
             info,
             text,
@@ -64,24 +40,14 @@ impl<const TEXT: usize> MockDevice<TEXT> {
         }
     }
 
-    fn slice(&self, (start, len): (u32, u32)) -> &[u8] {
-        let start = start as usize;
-        self.text
-            .as_bytes()
-            .get(start..start.saturating_add(len as usize))
-            .unwrap_or_default()
-    }
-
-    /// The body of section `name`, through the index.
-    fn section(&self, name: &str) -> Option<&[u8]> {
-        if !self.complete {
-            return locate::section(self.text.as_bytes(), name);
-        }
-        let hash = name_hash(name);
-        self.index
-            .iter()
-            .find(|e| e.hash == hash && self.slice(e.name) == name.as_bytes())
-            .map(|e| self.slice(e.body))
+    /// The core's view of the device's expanded configuration.
+    fn expanded(&self) -> Expanded<'_> {
+        Expanded::new(
+            self.text.as_bytes(),
+            &self.index,
+            self.complete,
+            self.info.device_type.profile(),
+        )
     }
 }
 
@@ -141,11 +107,14 @@ impl<const DEVICES: usize, const TEXT: usize> MockWorld<DEVICES, TEXT> {
         self.push(device_type, text)
     }
 
-    /// Adds a device whose configuration is already expanded.
-    pub fn add_expanded(&self, device_type: DeviceType, expanded: &str) -> Result<u32, MockError> {
-        let mut text = heapless::String::<TEXT>::new();
-        text.write_str(expanded).map_err(|_| MockError::TextFull)?;
-        self.push(device_type, text)
+    /// Adds a device whose configuration is already expanded, after the core's re-validation
+    /// (banks and rings inside the device, no ring used twice).
+    pub fn add_expanded(&self, device_type: DeviceType, text: &str) -> Result<u32, MockError> {
+        verify(&Expanded::unindexed(text.as_bytes(), device_type.profile()))
+            .map_err(|e| MockError::InvalidExpanded { line: e.line })?;
+        let mut owned = heapless::String::<TEXT>::new();
+        owned.write_str(text).map_err(|_| MockError::TextFull)?;
+        self.push(device_type, owned)
     }
 
     fn push(
@@ -245,46 +214,17 @@ impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVI
             .map(|d| d.info))
     }
 
-    fn has_section(&self, accel_id: u32, section: &str) -> Result<bool, MockError> {
-        self.with_device(accel_id, |d| d.section(section).is_some())
-    }
-
-    fn with_value<T>(
+    fn with_expanded<T>(
         &self,
         accel_id: u32,
-        section: &str,
-        key: &str,
-        f: impl FnOnce(Option<&str>) -> T,
+        f: impl FnOnce(&Expanded<'_>) -> T,
     ) -> Result<T, MockError> {
-        self.with_device(accel_id, |d| {
-            let value = d.section(section).and_then(|body| locate::value(body, key));
-            match value {
-                Some(text) => f(Some(&text.compact())),
-                None => f(None),
-            }
-        })
-    }
-
-    fn for_each_user_section(
-        &self,
-        accel_id: u32,
-        f: &mut dyn FnMut(&str),
-    ) -> Result<(), MockError> {
-        self.with_device(accel_id, |d| {
-            let text = d.text.as_bytes();
-            for section in locate::sections(text) {
-                let derived =
-                    derived_base(section.name).is_some_and(|base| d.section(base).is_some());
-                if SectionKind::of(section.name) == SectionKind::User && !derived {
-                    f(section.name);
-                }
-            }
-        })
+        self.with_device(accel_id, |d| f(&d.expanded()))
     }
 
     fn attach(&self, accel_id: u32, section: &str) -> Result<MockSession<'w>, MockError> {
         let fail = self.with_device(accel_id, |d| {
-            d.fail_map.filter(|_| d.section(section).is_some())
+            d.fail_map.filter(|_| d.expanded().has_section(section))
         })?;
         if let Some(bank) = fail {
             return Err(MockError::MapFailed { accel_id, bank });

@@ -63,17 +63,15 @@ fn shared_link_flags() -> Vec<String> {
     ]
 }
 
-/// The scenario program linked against the shared library, built once per test run.
+/// The scenario program linked against the shared library, built once per test run into cargo's
+/// scratch directory for integration tests (a static is never dropped, so not under /tmp).
 fn abi_binary() -> &'static Path {
-    static BINARY: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
-    &BINARY
-        .get_or_init(|| {
-            let dir = TempDir::new("capi-cc");
-            let out = dir.0.join("abi");
-            compile("abi.c", &out, &shared_link_flags());
-            (dir, out)
-        })
-        .1
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("abi");
+        compile("abi.c", &out, &shared_link_flags());
+        out
+    })
 }
 
 /// A runtime directory with one emulated c6xx device holding `sections`.

@@ -48,6 +48,7 @@ pub mod profile;
 pub mod ring;
 pub mod sal;
 pub mod slot;
+pub mod strings;
 pub mod validate;
 pub mod value;
 

@@ -7,8 +7,8 @@
 
 use core::fmt::{self, Write as _};
 
-use crate::diag::NameBuf;
 use crate::limits::MAX_STR_LEN;
+use crate::strings::NameBuf;
 
 /// Builds the derived section name of process `index` of section `base`.
 pub fn derived_name(base: &str, limit_dev_access: bool, accel_id: u32, index: u32) -> NameBuf {

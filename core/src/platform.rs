@@ -11,6 +11,7 @@
 
 use core::fmt;
 
+use crate::config::expanded::Expanded;
 use crate::profile::DeviceType;
 
 /// What went wrong in a backend, as far as the core cares.
@@ -33,6 +34,8 @@ pub enum ErrorKind {
     Io,
     /// The operation is not supported here.
     Unsupported,
+    /// A file or directory failed a trust check (an untrusted owner or mode, a symlink, a FIFO).
+    Untrusted,
     /// Anything else.
     Other,
 }
@@ -88,6 +91,10 @@ pub struct DeviceInfo {
 }
 
 /// The started devices and their expanded configurations.
+///
+/// A backend supplies the device list, each device's expanded text (through [`Devices::with_expanded`])
+/// and attachments; the core does all the reading, through the provided methods, so every backend
+/// reads an expansion the same way.
 pub trait Devices: ErrorType {
     /// What attaching to a device gives; dropping it tears the attachment down.
     type Session: Session;
@@ -98,8 +105,20 @@ pub trait Devices: ErrorType {
     /// The `index`-th started device, in ascending accel id.
     fn device(&self, index: usize) -> Result<Option<DeviceInfo>, Self::Error>;
 
+    /// Calls `f` with the expanded configuration of device `accel_id`.
+    fn with_expanded<T>(
+        &self,
+        accel_id: u32,
+        f: impl FnOnce(&Expanded<'_>) -> T,
+    ) -> Result<T, Self::Error>;
+
+    /// Attaches this process to device `accel_id` for derived section `section`.
+    fn attach(&self, accel_id: u32, section: &str) -> Result<Self::Session, Self::Error>;
+
     /// Whether the expanded configuration of device `accel_id` has section `section`.
-    fn has_section(&self, accel_id: u32, section: &str) -> Result<bool, Self::Error>;
+    fn has_section(&self, accel_id: u32, section: &str) -> Result<bool, Self::Error> {
+        self.with_expanded(accel_id, |e| e.has_section(section))
+    }
 
     /// Calls `f` with the value of `key` in `section` of device `accel_id` (`None` when absent).
     fn with_value<T>(
@@ -108,17 +127,25 @@ pub trait Devices: ErrorType {
         section: &str,
         key: &str,
         f: impl FnOnce(Option<&str>) -> T,
-    ) -> Result<T, Self::Error>;
+    ) -> Result<T, Self::Error> {
+        self.with_expanded(accel_id, |e| match e.value(section, key) {
+            Some(text) => f(Some(&text.compact())),
+            None => f(None),
+        })
+    }
 
     /// Calls `f` with the name of every user section (not derived ones) of device `accel_id`.
     fn for_each_user_section(
         &self,
         accel_id: u32,
         f: &mut dyn FnMut(&str),
-    ) -> Result<(), Self::Error>;
-
-    /// Attaches this process to device `accel_id` for derived section `section`.
-    fn attach(&self, accel_id: u32, section: &str) -> Result<Self::Session, Self::Error>;
+    ) -> Result<(), Self::Error> {
+        self.with_expanded(accel_id, |e| {
+            for name in e.user_sections() {
+                f(&name.compact());
+            }
+        })
+    }
 }
 
 /// A process's attachment to one device.

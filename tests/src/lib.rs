@@ -83,27 +83,21 @@ pub fn up(runtime: &RuntimeDir, devices: &[(DeviceType, &str)]) {
             expanded: text,
         })
         .collect();
-    write_devices(runtime, &configs).expect("write devices");
+    write_devices(runtime, &configs, || {}).expect("write devices");
 }
 
-/// A fresh, empty directory under the system temporary directory, removed when dropped.
-pub struct TempDir(pub PathBuf);
+/// A fresh, empty directory under the system temporary directory (mode 0700): its path, and the
+/// guard that removes it when dropped.
+pub struct TempDir(pub PathBuf, pub tempfile::TempDir);
 
 impl TempDir {
-    /// Creates `<tmp>/qsal-<label>-<pid>-<n>`.
+    /// Creates `<tmp>/qsal-<label>-XXXXXX`.
     pub fn new(label: &str) -> Self {
-        static COUNT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("qsal-{label}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("qsal-{label}-"))
+            .tempdir()
+            .expect("temp dir");
+        Self(dir.path().to_path_buf(), dir)
     }
 }
 

@@ -300,9 +300,10 @@ fn a_non_root_group_member_can_start_and_an_outsider_cannot() {
     let lease = dir.0.join("leases/SSL_INT_0.lease");
     let meta = std::fs::metadata(&lease).expect("lease file");
     use std::os::unix::fs::MetadataExt as _;
+    // `qsal up` (root) created the lease file; the member only opened and locked it.
     assert_eq!(
         (meta.mode() & 0o777, meta.uid(), meta.gid()),
-        (0o660, USER, GROUP)
+        (0o660, 0, GROUP)
     );
     let mut outsider = Worker::spawn_program(&worker, &dir, "start", "SSL", |c| {
         c.uid(USER).gid(GROUP - 1).current_dir("/");

@@ -98,7 +98,7 @@ pub fn run_up(args: &UpArgs) -> ExitCode {
             expanded: text,
         })
         .collect();
-    match store::write_devices(&runtime, &configs) {
+    match store::write_devices(&runtime, &configs, waiting) {
         Ok(()) => {}
         Err(StoreError::Busy(holders)) => {
             eprintln!(
@@ -108,7 +108,7 @@ pub fn run_up(args: &UpArgs) -> ExitCode {
             );
             return ExitCode::from(1);
         }
-        Err(StoreError::Io(e)) => return super::fail(&e),
+        Err(StoreError::Failed(e)) => return super::fail(&e),
     }
     for (accel_id, ((device, source), (_, summary))) in
         args.devices.iter().zip(&expanded).enumerate()
@@ -128,13 +128,20 @@ pub fn run_up(args: &UpArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Says that another `up` or `down` holds the runtime directory's lock.
+fn waiting() {
+    eprintln!(
+        "qsal: another `qsal up` or `qsal down` is running in this runtime directory; waiting for it to finish"
+    );
+}
+
 /// Runs `qsal down`.
 pub fn run_down(args: &DownArgs) -> ExitCode {
     let runtime = match RuntimeDir::resolve(args.runtime_dir.as_deref()) {
         Ok(r) => r,
         Err(e) => return super::fail(&e),
     };
-    match store::remove_devices(&runtime, args.force) {
+    match store::remove_devices(&runtime, args.force, waiting) {
         Ok(forced) => {
             for (name, holder) in &forced {
                 println!(
@@ -152,6 +159,6 @@ pub fn run_down(args: &DownArgs) -> ExitCode {
             );
             ExitCode::from(1)
         }
-        Err(StoreError::Io(e)) => super::fail(&e),
+        Err(StoreError::Failed(e)) => super::fail(&e),
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt::Write as _;
 
-use crate::diag::KeyName;
+use crate::strings::KeyName;
 
 /// `[GENERAL]`: device-wide settings.
 pub const GENERAL: &str = "GENERAL";
@@ -104,6 +104,63 @@ impl Family {
         match self {
             Self::Cy => "crypto",
             Self::Dc => "compression",
+        }
+    }
+}
+
+/// `<Cy|Dc><i>Name`.
+pub const NAME: &str = "Name";
+/// `<Cy|Dc><i>IsPolled`.
+pub const IS_POLLED: &str = "IsPolled";
+/// `<Cy|Dc><i>BankNumber`: the bank of an instance (QAT 1.7, and compression on QAT 2.0).
+pub const BANK_NUMBER: &str = "BankNumber";
+/// `Cy<i>BankNumberAsym`: the bank of a crypto instance's asymmetric part on QAT 2.0.
+pub const BANK_NUMBER_ASYM: &str = "BankNumberAsym";
+/// `Cy<i>BankNumberSym`: the bank of a crypto instance's symmetric part on QAT 2.0.
+pub const BANK_NUMBER_SYM: &str = "BankNumberSym";
+
+/// The keys of one ring pair of an instance, as expansion writes them and ring set-up reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PairKeys {
+    /// The bank key on QAT 2.0, where a crypto instance's two parts sit in different banks
+    /// (`BankNumberAsym` / `BankNumberSym`); [`BANK_NUMBER`] everywhere else.
+    pub cross_bank: &'static str,
+    /// The request ring.
+    pub tx: &'static str,
+    /// The response ring.
+    pub rx: &'static str,
+    /// Requests in flight (`NumConcurrent…`).
+    pub depth: &'static str,
+}
+
+/// The asymmetric ring pair of a `Cy<i>` instance.
+pub const ASYM_PAIR: PairKeys = PairKeys {
+    cross_bank: BANK_NUMBER_ASYM,
+    tx: "RingAsymTx",
+    rx: "RingAsymRx",
+    depth: "NumConcurrentAsymRequests",
+};
+/// The symmetric ring pair of a `Cy<i>` instance.
+pub const SYM_PAIR: PairKeys = PairKeys {
+    cross_bank: BANK_NUMBER_SYM,
+    tx: "RingSymTx",
+    rx: "RingSymRx",
+    depth: "NumConcurrentSymRequests",
+};
+/// The ring pair of a `Dc<i>` instance.
+pub const DC_PAIR: PairKeys = PairKeys {
+    cross_bank: BANK_NUMBER,
+    tx: "RingTx",
+    rx: "RingRx",
+    depth: "NumConcurrentRequests",
+};
+
+impl Family {
+    /// The ring pairs an instance of this family can have, in the order ring set-up reads them.
+    pub const fn pairs(self) -> &'static [PairKeys] {
+        match self {
+            Self::Cy => &[ASYM_PAIR, SYM_PAIR],
+            Self::Dc => &[DC_PAIR],
         }
     }
 }

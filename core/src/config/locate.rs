@@ -1,139 +1,121 @@
-//! Reading single sections and values straight from configuration text, without building tables.
+//! Reading sections and values straight from configuration text, without building tables.
 //!
-//! Backends keep each device's *expanded* configuration as text and answer "does device d hold
-//! section S" and "what is K in S" from it. An expansion can hold hundreds of derived sections, more
-//! than a [`Config`](super::Config) with default capacities, so these helpers scan the text instead.
-//! They apply the same line rules as the parser (headers, `#` comments, `=` split, whitespace removal,
-//! one pair of quotes), and take the first occurrence of a section or key.
+//! Backends keep each device's *expanded* configuration as text. An expansion can hold hundreds of
+//! derived sections, more than a [`Config`](super::Config) with default capacities, so these
+//! functions scan the text instead, line by line through [`super::lex`] — the same grammar the parser
+//! reads — and take the first occurrence of a section or key. Positions are byte offsets into the
+//! text, never pointers.
 
-use super::parse::{Range, trim_bytes, unquote_bytes};
-use super::text::{Text, is_blank};
+use super::lex::{self, Line, Range};
+use super::text::Text;
 
-/// One section of a text: its name and the bytes of its body (the lines after the header).
+/// One section of a text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SectionText<'t> {
-    /// The name between `[` and `]`.
-    pub name: &'t str,
+    /// The name between `[` and `]` (inner whitespace is removed on demand, as everywhere).
+    pub name: Text<'t>,
+    /// Byte offset of the name in the text.
+    pub name_at: usize,
     /// The lines up to the next header.
     pub body: &'t [u8],
+    /// Byte offset of the body in the text.
+    pub body_at: usize,
+    /// 1-based line of the header.
+    pub line: u32,
 }
 
-/// Every section of `text`, in order.
+/// One `key = value` line of a section body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyText<'t> {
+    /// The key.
+    pub key: Text<'t>,
+    /// The value, unquoted.
+    pub value: Text<'t>,
+    /// Byte offset of the key in the body.
+    pub key_at: usize,
+}
+
+fn text_of(input: &[u8], range: Range) -> Option<Text<'_>> {
+    core::str::from_utf8(range.of(input)).ok().map(Text::new)
+}
+
+/// Every section of `text` whose header is well-formed, in order.
 pub fn sections(text: &[u8]) -> impl Iterator<Item = SectionText<'_>> + '_ {
-    let mut lines = Lines { text, at: 0 };
-    let mut pending = None;
+    let mut lines = lex::lines(text).zip(1u32..);
+    let mut pending: Option<(Range, usize, u32)> = None;
     core::iter::from_fn(move || {
-        let (name, body_start) = match pending.take() {
+        let (name, body_at, line) = match pending.take() {
             Some(header) => header,
             None => loop {
-                let (start, end) = lines.next_line()?;
-                if let Some(name) = header_name(text, start, end) {
-                    break (name, end.saturating_add(1));
+                let ((range, _), number) = lines.next()?;
+                if let Some(name) = header_name(text, range) {
+                    break (name, range.end.saturating_add(1), number);
                 }
             },
         };
         let mut body_end = text.len();
-        while let Some((start, end)) = lines.next_line() {
-            if let Some(next) = header_name(text, start, end) {
-                pending = Some((next, end.saturating_add(1)));
-                body_end = start;
+        for ((range, _), number) in lines.by_ref() {
+            if let Some(next) = header_name(text, range) {
+                pending = Some((next, range.end.saturating_add(1), number));
+                body_end = range.start;
                 break;
             }
         }
+        let body_at = body_at.min(body_end);
         Some(SectionText {
-            name,
-            body: text
-                .get(body_start.min(body_end)..body_end)
-                .unwrap_or_default(),
+            name: text_of(text, name).unwrap_or(Text::new("")),
+            name_at: name.start,
+            body: text.get(body_at..body_end).unwrap_or_default(),
+            body_at,
+            line,
         })
     })
 }
 
+/// The name of a well-formed header line.
+fn header_name(text: &[u8], line: Range) -> Option<Range> {
+    match lex::lex(text, line) {
+        Line::Header {
+            name: Some(name), ..
+        } if !name.is_empty() => Some(name),
+        _ => None,
+    }
+}
+
 /// The body of the first section named `name`.
 pub fn section<'t>(text: &'t [u8], name: &str) -> Option<&'t [u8]> {
-    sections(text).find(|s| s.name == name).map(|s| s.body)
+    sections(text).find(|s| s.name.eq_str(name)).map(|s| s.body)
+}
+
+/// Every `key = value` line of a section body, in order.
+pub fn keys(body: &[u8]) -> impl Iterator<Item = KeyText<'_>> + '_ {
+    lex::lines(body).filter_map(move |(line, _)| match lex::lex(body, line) {
+        Line::KeyValue { key, value, .. } if !key.is_empty() => Some(KeyText {
+            key: text_of(body, key)?,
+            value: text_of(body, value)?,
+            key_at: key.start,
+        }),
+        _ => None,
+    })
+}
+
+/// The first `key` line of a section body.
+pub fn entry<'t>(body: &'t [u8], key: &str) -> Option<KeyText<'t>> {
+    keys(body).find(|k| k.key.eq_str(key))
 }
 
 /// The value of the first `key` in a section body.
 pub fn value<'t>(body: &'t [u8], key: &str) -> Option<Text<'t>> {
-    let mut lines = Lines { text: body, at: 0 };
-    while let Some((start, end)) = lines.next_line() {
-        let line = trim_bytes(body, Range { start, end });
-        let bytes = body.get(line.start..line.end).unwrap_or_default();
-        if bytes.first().is_none_or(|&b| b == b'#' || b == b'[') {
-            continue;
-        }
-        let content_end =
-            memchr::memchr(b'#', bytes).map_or(line.end, |p| line.start.saturating_add(p));
-        let Some(eq) = body
-            .get(line.start..content_end)
-            .and_then(|b| memchr::memchr(b'=', b))
-            .map(|p| line.start.saturating_add(p))
-        else {
-            continue;
-        };
-        let k = trim_bytes(
-            body,
-            Range {
-                start: line.start,
-                end: eq,
-            },
-        );
-        let found = core::str::from_utf8(body.get(k.start..k.end).unwrap_or_default()).ok()?;
-        if found.is_empty() || !Text::new(found).eq_str(key) {
-            continue;
-        }
-        let v = unquote_bytes(
-            body,
-            trim_bytes(
-                body,
-                Range {
-                    start: eq.saturating_add(1),
-                    end: content_end,
-                },
-            ),
-        );
-        let raw = core::str::from_utf8(body.get(v.start..v.end).unwrap_or_default()).ok()?;
-        return Some(Text::new(raw));
-    }
-    None
+    entry(body, key).map(|k| k.value)
 }
 
-/// Splits text into `\n`-terminated lines, yielding `(start, end)` offsets.
-struct Lines<'t> {
-    text: &'t [u8],
-    at: usize,
-}
-
-impl Lines<'_> {
-    fn next_line(&mut self) -> Option<(usize, usize)> {
-        if self.at > self.text.len() || (self.at == self.text.len() && self.at > 0) {
-            return None;
-        }
-        let start = self.at;
-        let end = self
-            .text
-            .get(start..)
-            .and_then(|rest| memchr::memchr(b'\n', rest))
-            .map_or(self.text.len(), |p| start.saturating_add(p));
-        self.at = end.saturating_add(1);
-        Some((start, end))
-    }
-}
-
-/// The name of a header line `[Name]` (trimmed, without inner whitespace), if the line is one.
-fn header_name(text: &[u8], start: usize, end: usize) -> Option<&str> {
-    let line = text.get(start..end)?;
-    let lead = line.iter().position(|&b| !is_blank(b))?;
-    let rest = line.get(lead..)?;
-    if rest.first() != Some(&b'[') {
-        return None;
-    }
-    let close = memchr::memchr(b']', rest)?;
-    let inner = rest.get(1..close)?;
-    let a = inner.iter().position(|&b| !is_blank(b))?;
-    let b = inner.iter().rposition(|&b| !is_blank(b))?;
-    core::str::from_utf8(inner.get(a..=b)?).ok()
+/// The 1-based line of byte `offset` of `text`.
+pub fn line_of(text: &[u8], offset: usize) -> u32 {
+    let before = text.get(..offset.min(text.len())).unwrap_or_default();
+    let newlines = memchr::memchr_iter(b'\n', before).count();
+    u32::try_from(newlines)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
 }
 
 #[cfg(test)]
@@ -142,14 +124,18 @@ mod tests {
 
     const TEXT: &[u8] =
         b"# expanded\n[GENERAL]\nServicesEnabled = \"cy\"\n\n[SSL]\nLimitDevAccess = 1\n\n\
-[SSL_DEV0_INT_0]\nCy0Name = \"SSL 0\" # comment\nCy0BankNumber = 3\n[ empty ]\n";
+[SSL_DEV0_INT_0]\nCy0Name = \"SSL 0\" # comment\nCy0BankNumber = 3\n[ em pty ]\n";
 
     #[test]
     fn finds_sections_in_order() {
-        let names: Vec<&str> = sections(TEXT).map(|s| s.name).collect();
+        let names: Vec<String> = sections(TEXT).map(|s| s.name.to_string()).collect();
         assert_eq!(names, ["GENERAL", "SSL", "SSL_DEV0_INT_0", "empty"]);
         assert_eq!(section(TEXT, "empty"), Some(&b""[..]));
         assert!(section(TEXT, "SSL_DEV0_INT_1").is_none());
+        let ssl = sections(TEXT).nth(2).expect("third");
+        assert_eq!(ssl.line, 8);
+        assert_eq!(&TEXT[ssl.name_at..ssl.name_at + 14], b"SSL_DEV0_INT_0");
+        assert_eq!(&TEXT[ssl.body_at..ssl.body_at + 7], b"Cy0Name");
     }
 
     #[test]
@@ -166,6 +152,13 @@ mod tests {
             value(general, "ServicesEnabled").map(|t| t.raw()),
             Some("cy")
         );
+        assert_eq!(value(b"k#x = 2\n", "k").map(|t| t.raw()), Some("2"));
+        let at = entry(body, "Cy0BankNumber").expect("entry").key_at;
+        assert_eq!(line_of(TEXT, ssl_body_at() + at), 10);
+    }
+
+    fn ssl_body_at() -> usize {
+        sections(TEXT).nth(2).expect("third").body_at
     }
 
     #[test]
@@ -173,6 +166,7 @@ mod tests {
         assert_eq!(sections(b"").count(), 0);
         assert_eq!(sections(b"no header\n").count(), 0);
         assert_eq!(sections(b"[a]").count(), 1);
+        assert_eq!(sections(b"[a\n[]\n[b]\n").count(), 1);
         assert!(value(b"=x\n", "").is_none());
         assert_eq!(value(b"# k = 1\nk = 2\n", "k").map(|t| t.raw()), Some("2"));
     }

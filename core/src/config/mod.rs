@@ -11,7 +11,9 @@
 //! assert_eq!(ssl.value("NumProcesses").unwrap().raw(), "2");
 //! ```
 
+pub mod expanded;
 pub mod keys;
+mod lex;
 pub mod locate;
 mod model;
 mod parse;

@@ -1,17 +1,18 @@
 //! The line-oriented parser: the grammar of Intel's `adf_ctl`, made explicit.
 //!
-//! Rules (`reference/qat-semantics.md` §1.2), and where qsal is stricter than the reference:
-//! * lines end at `\n`; a trailing `\r` is whitespace, a `\r` followed by more text is an error;
-//! * leading spaces and tabs are ignored; a line starting with `#` is a comment, and `#` starts a
-//!   comment anywhere, inside quotes too; `;` is not a comment;
-//! * `[Name]` opens (or re-opens) a section; text after `]` is ignored with a warning; a header without
-//!   `]` or with an empty name is an error, and the keys under it are skipped (the reference would add
-//!   them to the previous section);
-//! * `Key = Value` splits at the first `=`; whitespace inside keys and values is removed (warning);
-//!   one pair of surrounding `"` is stripped; empty keys, empty values, lines without `=` and keys
-//!   before any section are errors; the first of two equal keys wins (warning);
-//! * names, keys and values must be shorter than 128 bytes, UTF-8, without control bytes.
+//! Lines are split by [`super::lex`], the one reader of the grammar; this file turns them into
+//! tables and diagnostics. Where qsal is stricter than the reference (SPEC §2, each a trap):
+//! * a header without `]` or with an empty name is an error, and the keys under it are skipped (the
+//!   reference would add them to the previous section);
+//! * empty values, lines without `=` and keys before any section are errors;
+//! * names, keys and values must be shorter than 128 bytes and UTF-8; a control byte is an error in
+//!   a name or key, and in a value only when it is NUL (where a C string would end).
+//!
+//! Everything else the reference accepts is read as the reference reads it, with a warning where it
+//! is surprising: text after `]`, inner whitespace (removed), `= value` with no key (skipped), a
+//! `\r` inside a line (removed), a repeated key (the first wins), a re-opened section (merged).
 
+use super::lex::{self, Line, Range};
 use super::model::{Config, Entry, NONE, Section};
 use super::text::{Text, fingerprint, is_blank};
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Part, Span};
@@ -26,13 +27,6 @@ enum Current {
     Section(u16),
     /// The last header was rejected; its keys are skipped without further findings.
     Skipping,
-}
-
-/// A byte range of the input, in offsets.
-#[derive(Clone, Copy)]
-pub(super) struct Range {
-    pub(super) start: usize,
-    pub(super) end: usize,
 }
 
 pub(super) struct Parser<'p, 'a, S, const SECTIONS: usize, const KEYS: usize> {
@@ -67,18 +61,32 @@ where
             self.report(DiagKind::InputTooLarge { len: input.len() }, Span::FILE);
             return;
         }
-        let mut start = 0usize;
-        while start <= input.len() {
-            let (end, bare_cr) = line_end(input, start);
+        for (line, stray_cr) in lex::lines(input) {
             self.line = self.line.saturating_add(1);
-            self.line_start = start;
-            self.line(Range { start, end }, bare_cr);
-            start = end.saturating_add(1);
+            self.line_start = line.start;
+            if let Some(at) = stray_cr {
+                let span = self.span(Range {
+                    start: at,
+                    end: at.saturating_add(1),
+                });
+                self.report(DiagKind::BareCarriageReturn, span);
+            }
+            match lex::lex(input, line) {
+                Line::Skip => {}
+                Line::Header { whole, name, extra } => self.header(whole, name, extra),
+                Line::KeyValue { key, eq, value } => self.key_value(key, eq, value),
+                Line::NoEquals { text } => {
+                    let span = self.span(text);
+                    if let Some(text) = self.text(text, Part::Key) {
+                        self.report(DiagKind::MissingEquals { text }, span);
+                    }
+                }
+            }
         }
     }
 
     fn bytes(&self, range: Range) -> &'a [u8] {
-        self.config.input.get(range.start..range.end).unwrap_or(&[])
+        range.of(self.config.input)
     }
 
     fn span(&self, range: Range) -> Span {
@@ -94,77 +102,18 @@ where
         }
     }
 
-    fn trim(&self, range: Range) -> Range {
-        trim_bytes(self.config.input, range)
-    }
-
-    fn unquote(&self, range: Range) -> Range {
-        unquote_bytes(self.config.input, range)
-    }
-
     fn report(&mut self, kind: DiagKind<'a>, span: Span) {
         self.sink.report(Diagnostic::new(kind, span));
     }
 
-    fn line(&mut self, line: Range, bare_cr: Option<usize>) {
-        let bytes = self.bytes(line);
-        let lead = bytes
-            .iter()
-            .position(|&b| b != b' ' && b != b'\t')
-            .unwrap_or(bytes.len());
-        let content = Range {
-            start: line.start.saturating_add(lead),
-            end: line.end,
-        };
-        let Some(&first) = bytes.get(lead) else {
-            return;
-        };
-        if let Some(at) = bare_cr {
-            let span = self.span(Range {
-                start: at,
-                end: at.saturating_add(1),
-            });
-            self.report(DiagKind::BareCarriageReturn, span);
-            return;
-        }
-        if first == b'#' || first == b'\r' {
-            return;
-        }
-        let comment = memchr::memchr(b'#', self.bytes(content))
-            .map_or(content.end, |p| content.start.saturating_add(p));
-        let content = Range {
-            start: content.start,
-            end: comment,
-        };
-        if first == b'[' {
-            self.header(content);
-        } else {
-            self.key_value(content);
-        }
-    }
-
-    fn header(&mut self, content: Range) {
-        let whole = self.trim(content);
-        let inner = Range {
-            start: content.start.saturating_add(1),
-            end: content.end,
-        };
-        let Some(close) = memchr::memchr(b']', self.bytes(inner)) else {
+    fn header(&mut self, whole: Range, name: Option<Range>, extra: Range) {
+        let Some(name) = name else {
             self.current = Current::Skipping;
             let span = self.span(whole);
             self.report(DiagKind::UnclosedHeader, span);
             return;
         };
-        let close = inner.start.saturating_add(close);
-        let name = self.trim(Range {
-            start: inner.start,
-            end: close,
-        });
-        let extra = self.trim(Range {
-            start: close.saturating_add(1),
-            end: content.end,
-        });
-        if name.start == name.end {
+        if name.is_empty() {
             self.current = Current::Skipping;
             let span = self.span(whole);
             self.report(DiagKind::EmptySectionName, span);
@@ -194,7 +143,7 @@ where
             }
             None => self.push_section(text, span),
         };
-        if extra.start != extra.end {
+        if !extra.is_empty() {
             let extra_text = core::str::from_utf8(self.bytes(extra)).unwrap_or("…");
             let extra_span = self.span(extra);
             self.report(
@@ -228,25 +177,7 @@ where
         }
     }
 
-    fn key_value(&mut self, content: Range) {
-        let text = self.bytes(content);
-        let Some(eq) = memchr::memchr(b'=', text) else {
-            let whole = self.trim(content);
-            let span = self.span(whole);
-            if let Some(text) = self.text(whole, Part::Key) {
-                self.report(DiagKind::MissingEquals { text }, span);
-            }
-            return;
-        };
-        let eq = content.start.saturating_add(eq);
-        let key_range = self.trim(Range {
-            start: content.start,
-            end: eq,
-        });
-        let value_range = self.unquote(self.trim(Range {
-            start: eq.saturating_add(1),
-            end: content.end,
-        }));
+    fn key_value(&mut self, key_range: Range, eq: usize, value_range: Range) {
         let key_span = self.span(key_range);
         let section = match self.current {
             Current::Section(section) => section,
@@ -257,7 +188,7 @@ where
                 return;
             }
         };
-        if key_range.start == key_range.end {
+        if key_range.is_empty() {
             let span = self.span(Range {
                 start: eq,
                 end: eq.saturating_add(1),
@@ -346,13 +277,10 @@ where
         let mut control = None;
         let plain = bytes.iter().all(|&b| b > b' ');
         for (at, &byte) in bytes.iter().enumerate().filter(|_| !plain) {
-            if byte <= b' ' {
-                if is_blank(byte) {
-                    spaced = true;
-                } else {
-                    control = Some((at, byte));
-                    break;
-                }
+            if is_blank(byte) {
+                spaced = true;
+            } else if byte < b' ' && control.is_none() {
+                control = Some((at, byte));
             }
         }
         if let Some((at, byte)) = control {
@@ -361,8 +289,12 @@ where
                 start,
                 end: start.saturating_add(1),
             });
-            self.report(DiagKind::ControlCharacter { part, byte }, span);
-            return None;
+            let kind = DiagKind::ControlCharacter { part, byte };
+            let fatal = kind.severity() == crate::diag::Severity::Error;
+            self.report(kind, span);
+            if fatal {
+                return None;
+            }
         }
         let span = self.span(range);
         let Ok(raw) = core::str::from_utf8(bytes) else {
@@ -380,54 +312,4 @@ where
         }
         Some(text)
     }
-}
-
-/// Finds the end of the line starting at `start` (the offset of its `\n`, or the input length),
-/// and the offset of a `\r` that is followed by more text on the same line, if any.
-fn line_end(input: &[u8], start: usize) -> (usize, Option<usize>) {
-    let rest = input.get(start..).unwrap_or_default();
-    let Some(found) = memchr::memchr2(b'\n', b'\r', rest) else {
-        return (input.len(), None);
-    };
-    let at = start.saturating_add(found);
-    if input.get(at) == Some(&b'\n') {
-        return (at, None);
-    }
-    // A carriage return: the line ends at the next `\n`; only whitespace may follow the `\r`.
-    let tail = input.get(at..).unwrap_or_default();
-    let end = memchr::memchr(b'\n', tail).map_or(input.len(), |p| at.saturating_add(p));
-    let after_cr = input.get(at..end).unwrap_or_default();
-    let bare = (!after_cr.iter().all(|&b| is_blank(b))).then_some(at);
-    (end, bare)
-}
-
-/// Shrinks a range to exclude leading and trailing whitespace.
-pub(super) fn trim_bytes(input: &[u8], range: Range) -> Range {
-    let bytes = input.get(range.start..range.end).unwrap_or(&[]);
-    let lead = bytes
-        .iter()
-        .position(|&b| !is_blank(b))
-        .unwrap_or(bytes.len());
-    let trail = bytes.iter().rev().position(|&b| !is_blank(b)).unwrap_or(0);
-    let start = range.start.saturating_add(lead);
-    let end = range.end.saturating_sub(trail).max(start);
-    Range { start, end }
-}
-
-/// Removes one pair of surrounding double quotes (a lone `"` becomes empty, as in the reference).
-pub(super) fn unquote_bytes(input: &[u8], range: Range) -> Range {
-    let bytes = input.get(range.start..range.end).unwrap_or(&[]);
-    if bytes.first() == Some(&b'"') && bytes.last() == Some(&b'"') {
-        if bytes.len() == 1 {
-            return Range {
-                start: range.end,
-                end: range.end,
-            };
-        }
-        return Range {
-            start: range.start.saturating_add(1),
-            end: range.end.saturating_sub(1),
-        };
-    }
-    range
 }

@@ -150,9 +150,9 @@ const CASES: &[Case] = &[
         probe: Some(("S", "B", Some("2"))),
     },
     Case {
-        name: "bare carriage return is an error",
+        name: "a carriage return inside a line is removed, so an old Mac file is one line",
         input: "[GENERAL]\rConfigVersion = 2\r",
-        diagnostics: &[("Q111", 1, 10)],
+        diagnostics: &[("Q111", 1, 10), ("Q104", 1, 11)],
         probe: None,
     },
     Case {

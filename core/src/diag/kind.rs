@@ -5,13 +5,8 @@ use core::fmt;
 use crate::config::{Family, Text};
 use crate::expand::Shortage;
 use crate::profile::DeviceType;
+use crate::strings::{KeyName, NameBuf};
 use crate::value::{CoreListError, NumberError, Services, ServicesProfile};
-
-/// A generated key name such as `Cy12CoreAffinity`.
-pub type KeyName = heapless::String<40>;
-
-/// A generated section name such as `SSL_DEV0_INT_31` (base names are at most 127 bytes).
-pub type NameBuf = heapless::String<160>;
 
 /// Which part of a line a lexical finding is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -359,7 +354,13 @@ impl DiagKind<'_> {
             | Self::MissingNumProcesses { .. }
             | Self::LimitDevAccessDiffers { .. }
             | Self::NumProcessesDiffers { .. }
-            | Self::LimitedSectionMissing { .. } => super::Severity::Warning,
+            | Self::LimitedSectionMissing { .. }
+            | Self::EmptyKey
+            | Self::BareCarriageReturn => super::Severity::Warning,
+            Self::ControlCharacter {
+                part: Part::Value,
+                byte,
+            } if *byte != 0 => super::Severity::Warning,
             _ => super::Severity::Error,
         }
     }

@@ -10,7 +10,7 @@ mod text;
 
 use core::fmt;
 
-pub use kind::{DiagKind, KeyName, NameBuf, Part};
+pub use kind::{DiagKind, Part};
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

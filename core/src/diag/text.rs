@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::DiagKind;
+use super::{DiagKind, Part};
 use crate::config::keys;
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_INSTANCES, MAX_STR_LEN};
 use crate::profile::DeviceType;
@@ -63,7 +63,7 @@ impl fmt::Display for Message<'_, '_> {
                 "text after the header of section [{section}] is ignored: `{extra}`"
             ),
             K::MissingEquals { text } => write!(f, "line `{text}` has no `=`"),
-            K::EmptyKey => f.write_str("`=` has no key before it"),
+            K::EmptyKey => f.write_str("`=` has no key before it; the line is skipped"),
             K::EmptyValue { key } => write!(f, "key `{key}` has no value"),
             K::InnerWhitespace { part, text } => write!(
                 f,
@@ -83,9 +83,9 @@ impl fmt::Display for Message<'_, '_> {
                 "{part} is {len} bytes long; the limit is {} bytes",
                 MAX_STR_LEN.saturating_sub(1)
             ),
-            K::BareCarriageReturn => {
-                f.write_str("carriage return without a following newline (old Mac line endings?)")
-            }
+            K::BareCarriageReturn => f.write_str(
+                "carriage return inside a line; it is removed like a space (old Mac line endings?)",
+            ),
             K::TooManySections { capacity } => write!(
                 f,
                 "more than {capacity} sections; later sections are not read"
@@ -104,7 +104,11 @@ impl fmt::Display for Message<'_, '_> {
                 "section [{section}] is opened again; its keys are merged into the [{section}] of line {first_line}"
             ),
             K::ControlCharacter { part, byte } => {
-                write!(f, "{part} contains the control byte 0x{byte:02x}")
+                write!(f, "{part} contains the control byte 0x{byte:02x}")?;
+                if *part == Part::Value && *byte != 0 {
+                    f.write_str("; it is kept as part of the value")?;
+                }
+                Ok(())
             }
             K::InvalidUtf8 { part } => write!(f, "{part} is not valid UTF-8"),
             K::MissingGeneral => f.write_str("the file has no [GENERAL] section"),
@@ -298,7 +302,9 @@ impl fmt::Display for Help<'_, '_> {
                 f,
                 "write `Key = Value` or comment the line out with `#`; adf_ctl would read it as the key `{text}` with the value `{text}`"
             ),
-            K::EmptyKey => f.write_str("write the key name before `=`"),
+            K::EmptyKey => f.write_str(
+                "write the key name before `=`, or delete the line; adf_ctl skips it with only a warning",
+            ),
             K::EmptyValue { .. } => {
                 f.write_str("give the key a value or delete the line; adf_ctl skips it with only a warning")
             }
@@ -310,7 +316,7 @@ impl fmt::Display for Help<'_, '_> {
                 "shorten it: QAT refuses names, keys and values of 128 bytes or more and the whole device fails to load",
             ),
             K::BareCarriageReturn => f.write_str(
-                "convert the line endings to `\\n` (for example `tr '\\r' '\\n'`); QAT splits lines only at `\\n`, so it would read this as one line",
+                "convert the line endings to `\\n` (for example `tr '\\r' '\\n'`); QAT splits lines only at `\\n` and deletes every `\\r`, so what follows it stays on this line",
             ),
             K::TooManySections { .. } | K::TooManyKeys { .. } => f.write_str(
                 "split the configuration, or parse it with a larger capacity (`Config<'_, SECTIONS, KEYS>`)",
@@ -319,8 +325,11 @@ impl fmt::Display for Help<'_, '_> {
             K::SectionReopened { .. } => {
                 f.write_str("keep all keys of a section under one header")
             }
+            K::ControlCharacter { byte: 0, .. } => f.write_str(
+                "remove it: the driver's C strings end at a NUL byte, so everything after it would be lost",
+            ),
             K::ControlCharacter { .. } => f.write_str(
-                "remove it: C strings end at a NUL byte and other control bytes are invisible in editors",
+                "remove it unless it is meant: control bytes are invisible in editors (names and keys must not contain any)",
             ),
             K::InvalidUtf8 { .. } => f.write_str("use plain ASCII in names, keys and values"),
             K::MissingGeneral => f.write_str(

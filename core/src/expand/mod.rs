@@ -33,8 +33,9 @@ pub use layout::{RingMap, RingService, prebuilt, ring_map, service_enabled};
 pub use walk::NullVisitor;
 
 use crate::config::{Config, Family, Text};
-use crate::diag::{KeyName, Span};
+use crate::diag::Span;
 use crate::profile::DeviceType;
+use crate::strings::KeyName;
 use crate::value::Services;
 
 /// A value handed to a [`Visitor`].

@@ -6,16 +6,15 @@
 //! section: process 0..N-1; within a process: services CRYPTO, COMP, SYM, ASYM; within a service:
 //! instance 0..n-1.
 
-use core::fmt::Write as _;
-
 use super::banks::{Assignment, BankTable, Owner, Request};
 use super::layout::{RingMap, RingService, ring_map, service_enabled};
 use super::{ExpandError, Placed, Shortage, Summary, Value, Visitor, WalkError};
 use crate::config::keys::{self, Family, SectionKind, instance_key};
 use crate::config::{Config, SectionRef};
-use crate::diag::{KeyName, Span};
+use crate::diag::Span;
 use crate::names::derived_name;
 use crate::profile::{DeviceProfile, DeviceType, Generation};
+use crate::strings::KeyName;
 use crate::validate::read_user_section;
 use crate::value::{CoreList, Services, parse_decimal};
 
@@ -438,14 +437,10 @@ impl Snapshot {
 fn count(section: &SectionRef<'_, '_>, family: Family) -> Result<u32, KeyName> {
     match section.value(family.count_key()) {
         None => Ok(0),
-        Some(v) => parse_decimal(&v.compact()).map_err(|_| key_name(family.count_key())),
+        Some(v) => {
+            parse_decimal(&v.compact()).map_err(|_| crate::strings::copy(family.count_key()))
+        }
     }
-}
-
-fn key_name(key: &str) -> KeyName {
-    let mut name = KeyName::new();
-    let _ = name.write_str(key);
-    name
 }
 
 fn invalid<'a, E>(section: &SectionRef<'_, 'a>, key: KeyName) -> WalkError<'a, E> {

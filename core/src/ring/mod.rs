@@ -20,7 +20,7 @@ pub use csr::{Csr, Layout};
 pub use engine::{EngineError, Firmware};
 pub use memory::{AtomicCsr, AtomicMemory, RingMemory};
 pub use pair::{Retry, RingError, RingPair, Stalled};
-pub use setup::{MissingKey, PairKind, RingSpec, ring_specs};
+pub use setup::{KeyProblem, PairKind, RingKeyError, RingSpec, ring_specs};
 
 /// `offset` wrapped into a ring of `size` bytes (0 for an empty ring). Ring sizes are powers of
 /// two, so this is a mask on the data path.

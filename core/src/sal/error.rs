@@ -3,56 +3,13 @@
 //! At the C boundary every variant becomes `CPA_STATUS_FAIL` (-1), as in the reference; the message
 //! stays available through `qsal_last_error`.
 
-use core::fmt::{self, Write as _};
+use core::fmt;
 
-use crate::diag::NameBuf;
+use crate::config::SectionKind;
 use crate::names::NameError;
 use crate::platform::ErrorKind;
 use crate::slot::SlotName;
-
-/// A backend error message, truncated to fit.
-pub type Detail = heapless::String<192>;
-
-/// A user section name in a message (truncated with `…` beyond 63 bytes).
-pub type SectionName = heapless::String<64>;
-
-/// Copies `display` into a fixed buffer, truncating with `…` when it does not fit.
-pub fn detail(display: &dyn fmt::Display) -> Detail {
-    struct Truncating<'d>(&'d mut Detail, bool);
-    impl fmt::Write for Truncating<'_> {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            for c in s.chars() {
-                if self.0.len().saturating_add(c.len_utf8()) > 189 {
-                    self.1 = true;
-                    return Ok(());
-                }
-                let _ = self.0.push(c);
-            }
-            Ok(())
-        }
-    }
-    let mut out = Detail::new();
-    let mut writer = Truncating(&mut out, false);
-    let _ = write!(writer, "{display}");
-    if writer.1 {
-        let _ = out.push('…');
-    }
-    out
-}
-
-/// Copies a name for a message (lossy, truncated with `…` beyond 63 bytes).
-pub fn section_name(name: &[u8]) -> SectionName {
-    let mut out = SectionName::new();
-    let text = core::str::from_utf8(name).unwrap_or("<not UTF-8>");
-    for c in text.chars().map(|c| if c.is_control() { '?' } else { c }) {
-        if out.len().saturating_add(c.len_utf8()) > 60 {
-            let _ = out.push('…');
-            break;
-        }
-        let _ = out.push(c);
-    }
-    out
-}
+use crate::strings::{Detail, NameBuf, SectionName};
 
 /// Why `start` failed. Whatever had been taken when it failed has been released.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +43,24 @@ pub enum StartError {
         total: u32,
         /// The first holders: name and pid.
         holders: heapless::Vec<(SlotName, u32), 4>,
+        /// Of the slots in use, those whose lease could not be used at all.
+        unusable: u32,
+        /// Why the first of those could not be used.
+        problem: Option<Detail>,
+    },
+    /// The name is `[GENERAL]` or a kernel section, which no process starts with.
+    NotUserSection {
+        /// The name.
+        section: SectionName,
+        /// What kind of section it is.
+        kind: SectionKind,
+    },
+    /// The name is a derived (per-process) section; processes start with its user section.
+    DerivedSection {
+        /// The name.
+        section: SectionName,
+        /// The user section it belongs to.
+        base: SectionName,
     },
     /// The name cannot be a section name.
     InvalidName {
@@ -193,6 +168,8 @@ impl fmt::Display for StartError {
                 in_use,
                 total,
                 holders,
+                unusable,
+                problem,
             } => {
                 write!(f, "all slots of [{section}] are in use: {in_use} of {total} slots of {section} in use")?;
                 if !holders.is_empty() {
@@ -203,13 +180,32 @@ impl fmt::Display for StartError {
                         }
                         write!(f, "{name} by pid {pid}")?;
                     }
-                    if u32::try_from(holders.len()).unwrap_or(u32::MAX) < *in_use {
+                    if u32::try_from(holders.len()).unwrap_or(u32::MAX) < in_use.saturating_sub(*unusable) {
                         f.write_str(", …")?;
                     }
                     f.write_str(")")?;
                 }
+                if let Some(problem) = problem {
+                    write!(
+                        f,
+                        "; {unusable} of them cannot be handed out because their lease file is unusable ({problem})"
+                    )?;
+                }
                 f.write_str("; stop an idle holder, raise NumProcesses (× devices with LimitDevAccess = 1), or wait for a slot with the bounded wait")
             }
+            Self::NotUserSection { section, kind } => write!(
+                f,
+                "[{section}] is {}, not a user section: processes start with a user section such as [SSL] or [SHIM] (`qsal status` lists them)",
+                match kind {
+                    SectionKind::General => "the device-wide settings section",
+                    SectionKind::Kernel => "a kernel section, whose instances belong to the kernel",
+                    _ => "a section the driver handles itself",
+                }
+            ),
+            Self::DerivedSection { section, base } => write!(
+                f,
+                "[{section}] is a derived section, one process's share of [{base}]; start with [{base}] and qsal picks a free one"
+            ),
             Self::InvalidName { name, reason } => write!(
                 f,
                 "section name `{name}` cannot be used: {reason}; use 1 to 127 bytes of letters, digits, `_`, `.` and `-`"

@@ -19,7 +19,9 @@
 
 mod error;
 
-pub use error::{Detail, SectionName, StartError, StopError, detail, section_name};
+pub use error::{StartError, StopError};
+
+use crate::strings::{Detail, NameBuf, SectionName, detail, section_name};
 
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_START_REF_COUNT};
 use crate::names::check_name;
@@ -203,7 +205,7 @@ where
             return Err(self.all_taken(base, &outcome.tally));
         };
         if grant.name.len() > MAX_DERIVED_NAME_LEN {
-            let mut name = crate::diag::NameBuf::new();
+            let mut name = NameBuf::new();
             let _ = name.push_str(&grant.name);
             return Err(StartError::DerivedNameTooLong { name });
         }
@@ -362,7 +364,7 @@ where
             }
             let setup_error = |d: Detail| StartError::DeviceSetup {
                 accel_id: device.accel_id,
-                section: section_slot(section),
+                section: crate::strings::copy(section),
                 detail: d,
             };
             let session = self
@@ -385,6 +387,14 @@ where
                 detail: Detail::new(),
             },
             SearchError::NotConfigured => self.not_configured(base),
+            SearchError::NotUserSection(kind) => StartError::NotUserSection {
+                section: section_name(base.as_bytes()),
+                kind,
+            },
+            SearchError::DerivedSection { base: user } => StartError::DerivedSection {
+                section: section_name(base.as_bytes()),
+                base: section_name(user.as_bytes()),
+            },
             SearchError::NameTooLong(name) => StartError::DerivedNameTooLong { name },
             SearchError::Devices(e) => backend_error(e.kind(), detail(&e), false),
             SearchError::Registry(e) => backend_error(e.kind(), detail(&e), true),
@@ -437,6 +447,8 @@ where
             in_use: tally.in_use,
             total: tally.total,
             holders,
+            unusable: tally.unusable,
+            problem: tally.problem.clone(),
         }
     }
 }
@@ -477,16 +489,6 @@ fn devices_error(e: impl crate::platform::Error) -> StartError {
         kind: e.kind(),
         detail: detail(&e),
     }
-}
-
-fn section_slot(section: &str) -> SlotName {
-    let mut out = SlotName::new();
-    for c in section.chars() {
-        if out.push(c).is_err() {
-            break;
-        }
-    }
-    out
 }
 
 fn backend_error(kind: ErrorKind, detail: Detail, registry: bool) -> StartError {

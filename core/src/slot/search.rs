@@ -1,8 +1,9 @@
 //! The slot search itself, and the enumeration of every slot with its holder.
 
-use crate::config::keys;
+use crate::config::keys::{self, SectionKind};
 use crate::names::derived_name;
-use crate::platform::{Devices, ErrorType, Holder, SlotRegistry};
+use crate::platform::{Devices, ErrorKind, ErrorType, Holder, SlotRegistry};
+use crate::strings::{Detail, NameBuf, copy, detail};
 use crate::value::parse_decimal;
 
 use super::SlotName;
@@ -32,6 +33,11 @@ pub struct Tally {
     pub taken: heapless::Vec<SlotName, TAKEN_REMEMBERED>,
     /// The first free name and its first device (probe mode; in lease mode the granted one).
     pub first_free: Option<(SlotName, u32)>,
+    /// Of the names examined, those whose lease the registry could not use (a lease file that is
+    /// missing, of the wrong type or owned by someone untrusted); they count as in use.
+    pub unusable: u32,
+    /// Why the first unusable one could not be used.
+    pub problem: Option<Detail>,
 }
 
 /// The result of a search.
@@ -50,8 +56,15 @@ pub enum SearchError<DE, RE> {
     NoDevice,
     /// No started device has the section.
     NotConfigured,
+    /// The name is `[GENERAL]` or a kernel section, which no process starts with.
+    NotUserSection(SectionKind),
+    /// The name is a derived (per-process) section; processes start with its user section.
+    DerivedSection {
+        /// The user section it was derived from.
+        base: NameBuf,
+    },
     /// A derived name is longer than 31 bytes.
-    NameTooLong(crate::diag::NameBuf),
+    NameTooLong(crate::strings::NameBuf),
     /// The device backend failed.
     Devices(DE),
     /// The registry failed.
@@ -82,6 +95,10 @@ pub fn search<D: Devices, R: SlotRegistry>(
     base: &str,
     holder: Option<&Holder>,
 ) -> SearchResult<Outcome<R::Lease>, D, R> {
+    let kind = SectionKind::of(base);
+    if kind != SectionKind::User {
+        return Err(SearchError::NotUserSection(kind));
+    }
     let count = devices.count().map_err(SearchError::Devices)?;
     if count == 0 {
         return Err(SearchError::NoDevice);
@@ -94,11 +111,15 @@ pub fn search<D: Devices, R: SlotRegistry>(
             continue;
         };
         let accel_id = device.accel_id;
-        if !devices
-            .has_section(accel_id, base)
-            .map_err(SearchError::Devices)?
-        {
+        let (present, derived) = devices
+            .with_expanded(accel_id, |e| (e.has_section(base), e.is_derived(base)))
+            .map_err(SearchError::Devices)?;
+        if !present {
             continue;
+        }
+        if derived {
+            let user = crate::names::derived_base(base).unwrap_or(base);
+            return Err(SearchError::DerivedSection { base: copy(user) });
         }
         found = true;
         let limited =
@@ -124,11 +145,8 @@ pub fn search<D: Devices, R: SlotRegistry>(
                 .map_err(|_| SearchError::NameTooLong(name.clone()))?;
             tally.total = tally.total.saturating_add(1);
             match holder {
-                Some(holder) => match registry
-                    .try_lease(&slot, holder)
-                    .map_err(SearchError::Registry)?
-                {
-                    Some(lease) => {
+                Some(holder) => match usable(registry.try_lease(&slot, holder), &mut tally)? {
+                    Some(Some(lease)) => {
                         tally.first_free = Some((slot.clone(), accel_id));
                         return Ok(Outcome {
                             grant: Some(Grant {
@@ -139,15 +157,16 @@ pub fn search<D: Devices, R: SlotRegistry>(
                             tally,
                         });
                     }
-                    None => taken(&mut tally, slot),
+                    Some(None) => taken(&mut tally, slot),
+                    None => {}
                 },
-                None => match registry.holder(&slot).map_err(SearchError::Registry)? {
-                    Some(_) => taken(&mut tally, slot),
-                    None => {
-                        if tally.first_free.is_none() {
-                            tally.first_free = Some((slot, accel_id));
-                        }
+                None => match usable(registry.holder(&slot), &mut tally)? {
+                    None => {}
+                    Some(Some(_)) => taken(&mut tally, slot),
+                    Some(None) if tally.first_free.is_none() => {
+                        tally.first_free = Some((slot, accel_id));
                     }
+                    Some(None) => {}
                 },
             }
         }
@@ -159,6 +178,28 @@ pub fn search<D: Devices, R: SlotRegistry>(
         return Err(SearchError::NotConfigured);
     }
     Ok(Outcome { grant: None, tally })
+}
+
+/// A registry answer about one name: a problem with that name's lease alone (kind `Untrusted` or
+/// `NotFound`) makes the name unusable and the search goes on (`Ok(None)`); any other failure stops
+/// the search.
+fn usable<T, DE, RE: crate::platform::Error>(
+    answer: Result<T, RE>,
+    tally: &mut Tally,
+) -> Result<Option<T>, SearchError<DE, RE>> {
+    match answer {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if matches!(e.kind(), ErrorKind::Untrusted | ErrorKind::NotFound) => {
+            crate::qsal_log!(warn, "slot unusable: {}", detail(&e).as_str());
+            tally.in_use = tally.in_use.saturating_add(1);
+            tally.unusable = tally.unusable.saturating_add(1);
+            if tally.problem.is_none() {
+                tally.problem = Some(detail(&e));
+            }
+            Ok(None)
+        }
+        Err(e) => Err(SearchError::Registry(e)),
+    }
 }
 
 fn taken(tally: &mut Tally, name: SlotName) {
@@ -179,6 +220,8 @@ pub struct SlotInfo<'n> {
     pub shared: bool,
     /// Its holder, `None` when free.
     pub holder: Option<Holder>,
+    /// Why its lease cannot be used (it is never handed out), if so.
+    pub problem: Option<Detail>,
 }
 
 /// Calls `f` for every derived name of every user section on every started device, with its holder.
@@ -194,33 +237,36 @@ pub fn for_each_slot<D: Devices, R: SlotRegistry>(
             continue;
         };
         let accel_id = device.accel_id;
-        let mut sections: heapless::Vec<heapless::String<128>, 32> = heapless::Vec::new();
-        devices
-            .for_each_user_section(accel_id, &mut |name| {
-                let mut s = heapless::String::new();
-                if s.push_str(name).is_ok() {
-                    let _ = sections.push(s);
-                }
-            })
-            .map_err(SearchError::Devices)?;
-        for section in &sections {
+        for nth in 0.. {
+            let Some(section) = devices
+                .with_expanded(accel_id, |e| {
+                    e.user_sections()
+                        .nth(nth)
+                        .map(|t| copy::<128>(&t.compact()))
+                })
+                .map_err(SearchError::Devices)?
+            else {
+                break;
+            };
             let limited =
-                read_limit_dev_access(devices, accel_id, section).map_err(SearchError::Devices)?;
+                read_limit_dev_access(devices, accel_id, &section).map_err(SearchError::Devices)?;
             for n in 0..device.device_type.profile().max_processes() {
-                let name = derived_name(section, limited, accel_id, n);
+                let name = derived_name(&section, limited, accel_id, n);
                 if !devices
                     .has_section(accel_id, &name)
                     .map_err(SearchError::Devices)?
                 {
                     break;
                 }
-                let holder = registry.holder(&name).map_err(SearchError::Registry)?;
+                let mut tally = Tally::default();
+                let holder = usable(registry.holder(&name), &mut tally)?.flatten();
                 f(&SlotInfo {
-                    section,
+                    section: &section,
                     name: &name,
                     accel_id,
                     shared: !limited,
                     holder,
+                    problem: tally.problem,
                 });
             }
         }

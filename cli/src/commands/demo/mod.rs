@@ -86,7 +86,7 @@ pub fn run(args: &Args) -> ExitCode {
         args.workers, args.requests
     );
     let outcome = orchestrate(&dir, args);
-    let _ = store::remove_devices(&runtime, true);
+    let _ = store::remove_devices(&runtime, true, || {});
     let _ = std::fs::remove_dir_all(&dir);
     match outcome {
         Ok(workers) => summarize(&workers, args.requests),
@@ -137,7 +137,7 @@ fn load(runtime: &RuntimeDir, per_device: u32) -> Result<(), String> {
             expanded: text,
         })
         .collect();
-    store::write_devices(runtime, &configs).map_err(|e| e.to_string())
+    store::write_devices(runtime, &configs, || {}).map_err(|e| e.to_string())
 }
 
 fn spawn(

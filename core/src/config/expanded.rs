@@ -1,0 +1,396 @@
+//! [`Expanded`]: an expanded configuration as a backend holds it — the text `qsal up` wrote and an
+//! index of its sections — and [`verify`], the re-validation every backend runs before trusting a
+//! device file (anyone in the runtime directory's group can edit one).
+//!
+//! Backends supply the text and the index storage (a `Vec` on Linux, a fixed table in firmware);
+//! the core does all the reading, so every backend reads an expansion the same way. The index holds
+//! byte offsets, never pointers; when the storage is full, lookups fall back to scanning the text.
+
+use core::fmt;
+
+use super::keys::SectionKind;
+use super::lex::{self, Line};
+use super::locate::{self, SectionText};
+use super::text::{Text, name_hash};
+use crate::expand::MAX_BANKS;
+use crate::names::derived_base;
+use crate::profile::DeviceProfile;
+use crate::ring::{RingKeyError, ring_specs};
+use crate::strings::NameBuf;
+
+/// Where one section is in an expanded text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SectionSpan {
+    /// [`name_hash`] of the (compacted) name.
+    pub hash: u32,
+    /// Byte offset of the name.
+    pub name_at: u32,
+    /// Length of the name as written.
+    pub name_len: u32,
+    /// Byte offset of the body.
+    pub body_at: u32,
+    /// Length of the body.
+    pub body_len: u32,
+}
+
+/// Indexes every section of `text` into `push`, which returns `false` when its storage is full.
+/// Returns whether the index is complete. Texts of 4 GiB or more are never indexed.
+pub fn index(text: &[u8], mut push: impl FnMut(SectionSpan) -> bool) -> bool {
+    if u32::try_from(text.len()).is_err() {
+        return false;
+    }
+    for section in locate::sections(text) {
+        let span = SectionSpan {
+            hash: name_hash(&section.name.compact()),
+            name_at: offset(section.name_at),
+            name_len: offset(section.name.raw().len()),
+            body_at: offset(section.body_at),
+            body_len: offset(section.body.len()),
+        };
+        if !push(span) {
+            return false;
+        }
+    }
+    true
+}
+
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// An expanded configuration: its text and (optionally) an index of its sections.
+#[derive(Clone, Copy, Debug)]
+pub struct Expanded<'a> {
+    text: &'a [u8],
+    index: &'a [SectionSpan],
+    complete: bool,
+    profile: DeviceProfile,
+}
+
+impl<'a> Expanded<'a> {
+    /// A view of `text` for a device with `profile`, using `index` as built by [`index`]
+    /// (`complete` as it returned).
+    pub fn new(
+        text: &'a [u8],
+        index: &'a [SectionSpan],
+        complete: bool,
+        profile: DeviceProfile,
+    ) -> Self {
+        Self {
+            text,
+            index,
+            complete,
+            profile,
+        }
+    }
+
+    /// A view without an index: every lookup scans the text.
+    pub fn unindexed(text: &'a [u8], profile: DeviceProfile) -> Self {
+        Self::new(text, &[], false, profile)
+    }
+
+    /// The text.
+    pub fn text(&self) -> &'a [u8] {
+        self.text
+    }
+
+    /// The profile of the device it belongs to.
+    pub fn profile(&self) -> &DeviceProfile {
+        &self.profile
+    }
+
+    fn slice(&self, at: u32, len: u32) -> &'a [u8] {
+        let start = at as usize;
+        self.text
+            .get(start..start.saturating_add(len as usize))
+            .unwrap_or_default()
+    }
+
+    /// The body of the first section named `name`.
+    pub fn section(&self, name: &str) -> Option<&'a [u8]> {
+        if !self.complete {
+            return locate::section(self.text, name);
+        }
+        let hash = name_hash(name);
+        self.index
+            .iter()
+            .filter(|s| s.hash == hash)
+            .find(|s| {
+                core::str::from_utf8(self.slice(s.name_at, s.name_len))
+                    .is_ok_and(|raw| Text::new(raw).eq_str(name))
+            })
+            .map(|s| self.slice(s.body_at, s.body_len))
+    }
+
+    /// Whether the text has section `name`.
+    pub fn has_section(&self, name: &str) -> bool {
+        self.section(name).is_some()
+    }
+
+    /// The value of `key` in section `section`.
+    pub fn value(&self, section: &str, key: &str) -> Option<Text<'a>> {
+        locate::value(self.section(section)?, key)
+    }
+
+    /// Every section, in order.
+    pub fn sections(&self) -> impl Iterator<Item = SectionText<'a>> + 'a {
+        locate::sections(self.text)
+    }
+
+    /// Whether `name` is a derived (per-process) section of a section of this text.
+    pub fn is_derived(&self, name: &str) -> bool {
+        derived_base(name).is_some_and(|base| self.has_section(base))
+    }
+
+    /// The names of the user sections: neither `[GENERAL]`, a kernel or special section, nor a
+    /// derived one; in file order.
+    pub fn user_sections(&self) -> impl Iterator<Item = Text<'a>> + '_ {
+        self.sections().map(|s| s.name).filter(move |name| {
+            let name = name.compact();
+            SectionKind::of(&name) == SectionKind::User && !self.is_derived(&name)
+        })
+    }
+}
+
+/// Why an expanded configuration cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpandedProblem {
+    /// A line the grammar does not allow in a file qsal wrote.
+    Malformed(&'static str),
+    /// An instance's ring keys cannot be used.
+    Ring {
+        /// The section.
+        section: NameBuf,
+        /// The key and why.
+        error: RingKeyError,
+    },
+    /// A ring is used by two instances.
+    RingInUse {
+        /// The bank.
+        bank: u16,
+        /// The ring.
+        ring: u8,
+        /// The section that uses it here.
+        section: NameBuf,
+        /// The section that used it first.
+        first: NameBuf,
+    },
+}
+
+/// An expanded configuration failed [`verify`]: where and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpandedError {
+    /// 1-based line of the problem.
+    pub line: u32,
+    /// What is wrong.
+    pub problem: ExpandedProblem,
+}
+
+impl fmt::Display for ExpandedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.problem {
+            ExpandedProblem::Malformed(what) => f.write_str(what),
+            ExpandedProblem::Ring { section, error } => write!(f, "[{section}] {error}"),
+            ExpandedProblem::RingInUse {
+                bank,
+                ring,
+                section,
+                first,
+            } => write!(
+                f,
+                "[{section}] uses ring {ring} of bank {bank}, which [{first}] already uses"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for ExpandedError {}
+
+/// Bank × ring bits of a device (at most 128 banks of 16 rings).
+struct RingSet([u64; MAX_BANKS * 16 / 64]);
+
+impl RingSet {
+    /// Marks a ring; returns `false` when it was marked already.
+    fn mark(&mut self, bank: u16, ring: u8) -> bool {
+        let bit = usize::from(bank)
+            .saturating_mul(16)
+            .saturating_add(usize::from(ring & 15));
+        let Some(word) = self.0.get_mut(bit / 64) else {
+            return true;
+        };
+        let mask = 1u64 << (bit % 64);
+        let fresh = *word & mask == 0;
+        *word |= mask;
+        fresh
+    }
+}
+
+/// Checks what the core needs of an expanded configuration before a backend uses it: every line
+/// is well-formed, and every instance of every kernel and derived section has banks and rings
+/// inside the device, a valid request depth, and rings no other instance uses.
+pub fn verify(expanded: &Expanded<'_>) -> Result<(), ExpandedError> {
+    let text = expanded.text();
+    let mut seen_header = false;
+    for ((line, _), number) in lex::lines(text).zip(1u32..) {
+        let malformed = match lex::lex(text, line) {
+            Line::Skip => None,
+            Line::Header { name: None, .. } => Some("a section header without `]`"),
+            Line::Header { name: Some(n), .. } if n.is_empty() => Some("an empty section name"),
+            Line::Header { .. } => {
+                seen_header = true;
+                None
+            }
+            Line::KeyValue { .. } if !seen_header => Some("a key before any section"),
+            Line::KeyValue { key, .. } if key.is_empty() => Some("`=` without a key"),
+            Line::KeyValue { value, .. } if value.is_empty() => Some("a key without a value"),
+            Line::KeyValue { .. } => None,
+            Line::NoEquals { .. } => Some("a line without `=`"),
+        };
+        if let Some(what) = malformed {
+            return Err(ExpandedError {
+                line: number,
+                problem: ExpandedProblem::Malformed(what),
+            });
+        }
+    }
+    let mut used = RingSet([0; MAX_BANKS * 16 / 64]);
+    for section in expanded.sections() {
+        let name = section.name.compact();
+        if SectionKind::of(&name) != SectionKind::Kernel && !expanded.is_derived(&name) {
+            continue;
+        }
+        let mut clash = None;
+        ring_specs(section.body, expanded.profile(), |spec| {
+            for ring in [spec.tx, spec.rx] {
+                if !used.mark(spec.bank, ring) && clash.is_none() {
+                    clash = Some((spec.bank, ring));
+                }
+            }
+        })
+        .map_err(|error| ExpandedError {
+            line: locate::line_of(text, section.body_at.saturating_add(error.at.unwrap_or(0)))
+                .saturating_sub(u32::from(error.at.is_none())),
+            problem: ExpandedProblem::Ring {
+                section: crate::strings::copy(&section.name.compact()),
+                error,
+            },
+        })?;
+        if let Some((bank, ring)) = clash {
+            let first = first_user(expanded, bank, ring, section.body_at);
+            return Err(ExpandedError {
+                line: section.line,
+                problem: ExpandedProblem::RingInUse {
+                    bank,
+                    ring,
+                    section: crate::strings::copy(&section.name.compact()),
+                    first,
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The first section before `before` whose instances use ring `ring` of bank `bank` (or this one,
+/// when it uses the ring twice itself).
+fn first_user(expanded: &Expanded<'_>, bank: u16, ring: u8, before: usize) -> NameBuf {
+    for section in expanded.sections() {
+        let name = section.name.compact();
+        if section.body_at > before
+            || (SectionKind::of(&name) != SectionKind::Kernel && !expanded.is_derived(&name))
+        {
+            continue;
+        }
+        let mut hit = false;
+        let _ = ring_specs(section.body, expanded.profile(), |spec| {
+            hit |= spec.bank == bank && (spec.tx == ring || spec.rx == ring);
+        });
+        if hit {
+            return crate::strings::copy(&section.name.compact());
+        }
+    }
+    NameBuf::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::DeviceType;
+
+    const GOOD: &str = "[GENERAL]\nServicesEnabled = \"cy\"\n\n[SSL]\nLimitDevAccess = 0\n\n\
+[SSL_INT_0]\nNumberCyInstances = 1\nCy0BankNumber = 0\nCy0RingAsymTx = 0\nCy0RingSymTx = 2\n\
+Cy0RingAsymRx = 8\nCy0RingSymRx = 10\nCy0NumConcurrentAsymRequests = 64\n\
+Cy0NumConcurrentSymRequests = 512\n\n[SSL_INT_1]\nNumberCyInstances = 1\nCy0BankNumber = 0\n\
+Cy0RingAsymTx = 1\nCy0RingSymTx = 3\nCy0RingAsymRx = 9\nCy0RingSymRx = 11\n\
+Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
+
+    fn check(text: &str) -> Result<(), ExpandedError> {
+        verify(&Expanded::unindexed(
+            text.as_bytes(),
+            DeviceType::C6xx.profile(),
+        ))
+    }
+
+    #[test]
+    fn a_good_expansion_passes_and_is_indexed() {
+        check(GOOD).expect("valid");
+        let mut spans = Vec::new();
+        assert!(index(GOOD.as_bytes(), |s| {
+            spans.push(s);
+            true
+        }));
+        let view = Expanded::new(GOOD.as_bytes(), &spans, true, DeviceType::C6xx.profile());
+        assert!(view.has_section("SSL_INT_1"));
+        assert_eq!(
+            view.value("SSL", "LimitDevAccess").map(|v| v.raw()),
+            Some("0")
+        );
+        let users: Vec<String> = view.user_sections().map(|t| t.to_string()).collect();
+        assert_eq!(users, ["SSL"]);
+        assert!(!index(GOOD.as_bytes(), |_| false));
+    }
+
+    #[test]
+    fn bad_numbers_name_the_line_and_the_key() {
+        let err = check(&GOOD.replace("Cy0RingAsymTx = 1", "Cy0RingAsymTx = 300")).unwrap_err();
+        assert_eq!(err.line, 20);
+        assert!(
+            err.to_string().contains("[SSL_INT_1] Cy0RingAsymTx = 300"),
+            "{err}"
+        );
+        let err = check(&GOOD.replace(
+            "Cy0BankNumber = 0\nCy0RingAsymTx = 1",
+            "Cy0BankNumber = 65535\nCy0RingAsymTx = 1",
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("Cy0BankNumber = 65535"), "{err}");
+    }
+
+    #[test]
+    fn a_ring_used_twice_is_refused() {
+        let err = check(&GOOD.replace("Cy0RingAsymTx = 1", "Cy0RingAsymTx = 0")).unwrap_err();
+        assert_eq!(
+            err.problem,
+            ExpandedProblem::RingInUse {
+                bank: 0,
+                ring: 0,
+                section: NameBuf::try_from("SSL_INT_1").expect("fits"),
+                first: NameBuf::try_from("SSL_INT_0").expect("fits"),
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_lines_are_refused() {
+        let err = check(&GOOD.replace("[SSL]", "[SSL")).unwrap_err();
+        assert_eq!(
+            (err.line, err.problem),
+            (
+                4,
+                ExpandedProblem::Malformed("a section header without `]`")
+            )
+        );
+        assert!(check(&format!("x = 1\n{GOOD}")).is_err());
+        assert!(check(&GOOD.replace("LimitDevAccess = 0", "LimitDevAccess")).is_err());
+    }
+}

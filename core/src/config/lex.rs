@@ -1,0 +1,280 @@
+//! The one place that knows the `.conf` line grammar of Intel's `adf_ctl` (`../shared/reference/
+//! qat-semantics.md` §1.2): it splits the input into lines and a line into what it is. The parser
+//! ([`super::Config`]) and the reader of expanded text ([`super::locate`]) both use it, so they cannot
+//! drift apart.
+//!
+//! * Lines end at `\n`; `\r` is whitespace wherever it is (the tool deletes it like spaces and tabs).
+//! * Leading spaces and tabs are skipped; an empty line or one starting with `#` or `\r` is skipped.
+//! * A line starting with `[` is a header: it is cut at the first `#`, and the name is what lies
+//!   between `[` and the first `]`; text after `]` is ignored.
+//! * Any other line is split at its **first** `=`, *before* comments are cut, then each half is cut
+//!   at its first `#` (so `Cy0Name#x = SSL` is `Cy0Name = SSL`) and trimmed; the value loses one pair
+//!   of surrounding `"`. Inner whitespace stays in the ranges: [`super::Text`] removes it on demand.
+
+use super::text::is_blank;
+
+/// A byte range of the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Range {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+impl Range {
+    pub(crate) fn is_empty(self) -> bool {
+        self.start >= self.end
+    }
+
+    pub(crate) fn of(self, input: &[u8]) -> &[u8] {
+        input.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+/// What one line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Line {
+    /// Blank, or a comment.
+    Skip,
+    /// A header `[…`: `whole` is the line without its comment, `name` the trimmed text between `[`
+    /// and the first `]` (`None` when there is no `]`), `extra` the trimmed text after `]`.
+    Header {
+        whole: Range,
+        name: Option<Range>,
+        extra: Range,
+    },
+    /// `key = value`: both trimmed, cut at their comments, the value unquoted; `eq` is the offset
+    /// of the `=`.
+    KeyValue { key: Range, eq: usize, value: Range },
+    /// A line without `=` (trimmed, cut at its comment).
+    NoEquals { text: Range },
+}
+
+/// Splits `input` into lines: yields `(range, crlf_free)` where the range excludes the `\n`, and
+/// `stray_cr` is the offset of a `\r` followed by more text on the line, if any.
+pub(crate) fn lines(input: &[u8]) -> impl Iterator<Item = (Range, Option<usize>)> + '_ {
+    let mut start = 0usize;
+    let mut done = false;
+    core::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let rest = input.get(start..).unwrap_or_default();
+        let end = match memchr::memchr(b'\n', rest) {
+            Some(p) => start.saturating_add(p),
+            None => {
+                done = true;
+                if rest.is_empty() && start > 0 {
+                    return None;
+                }
+                input.len()
+            }
+        };
+        let line = Range { start, end };
+        start = end.saturating_add(1);
+        Some((line, stray_cr(input, line)))
+    })
+}
+
+/// The offset of a `\r` that is followed by anything but whitespace on its line.
+fn stray_cr(input: &[u8], line: Range) -> Option<usize> {
+    let bytes = line.of(input);
+    let at = memchr::memchr(b'\r', bytes)?;
+    let after = bytes.get(at..).unwrap_or_default();
+    (!after.iter().all(|&b| is_blank(b))).then_some(line.start.saturating_add(at))
+}
+
+/// What line `line` of `input` is.
+pub(crate) fn lex(input: &[u8], line: Range) -> Line {
+    let bytes = line.of(input);
+    let lead = bytes
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(bytes.len());
+    let start = line.start.saturating_add(lead);
+    match bytes.get(lead) {
+        None | Some(b'#' | b'\r') => Line::Skip,
+        Some(b'[') => header(
+            input,
+            Range {
+                start,
+                end: line.end,
+            },
+        ),
+        Some(_) => key_value(
+            input,
+            Range {
+                start,
+                end: line.end,
+            },
+        ),
+    }
+}
+
+fn header(input: &[u8], content: Range) -> Line {
+    let content = cut_comment(input, content);
+    let whole = trim(input, content);
+    let inner = Range {
+        start: content.start.saturating_add(1),
+        end: content.end,
+    };
+    let Some(close) = memchr::memchr(b']', inner.of(input)) else {
+        return Line::Header {
+            whole,
+            name: None,
+            extra: Range {
+                start: content.end,
+                end: content.end,
+            },
+        };
+    };
+    let close = inner.start.saturating_add(close);
+    Line::Header {
+        whole,
+        name: Some(trim(
+            input,
+            Range {
+                start: inner.start,
+                end: close,
+            },
+        )),
+        extra: trim(
+            input,
+            Range {
+                start: close.saturating_add(1),
+                end: content.end,
+            },
+        ),
+    }
+}
+
+fn key_value(input: &[u8], content: Range) -> Line {
+    let Some(eq) = memchr::memchr(b'=', content.of(input)) else {
+        return Line::NoEquals {
+            text: trim(input, cut_comment(input, content)),
+        };
+    };
+    let eq = content.start.saturating_add(eq);
+    let key = trim(
+        input,
+        cut_comment(
+            input,
+            Range {
+                start: content.start,
+                end: eq,
+            },
+        ),
+    );
+    let value = unquote(
+        input,
+        trim(
+            input,
+            cut_comment(
+                input,
+                Range {
+                    start: eq.saturating_add(1),
+                    end: content.end,
+                },
+            ),
+        ),
+    );
+    Line::KeyValue { key, eq, value }
+}
+
+/// Ends a range at its first `#`.
+fn cut_comment(input: &[u8], range: Range) -> Range {
+    let end =
+        memchr::memchr(b'#', range.of(input)).map_or(range.end, |p| range.start.saturating_add(p));
+    Range {
+        start: range.start,
+        end,
+    }
+}
+
+/// Shrinks a range to exclude leading and trailing whitespace.
+pub(crate) fn trim(input: &[u8], range: Range) -> Range {
+    let bytes = range.of(input);
+    let lead = bytes
+        .iter()
+        .position(|&b| !is_blank(b))
+        .unwrap_or(bytes.len());
+    let trail = bytes.iter().rev().position(|&b| !is_blank(b)).unwrap_or(0);
+    let start = range.start.saturating_add(lead);
+    let end = range.end.saturating_sub(trail).max(start);
+    Range { start, end }
+}
+
+/// Removes one pair of surrounding double quotes (a lone `"` becomes empty, as in the reference).
+fn unquote(input: &[u8], range: Range) -> Range {
+    let bytes = range.of(input);
+    if bytes.first() == Some(&b'"') && bytes.last() == Some(&b'"') {
+        if bytes.len() == 1 {
+            return Range {
+                start: range.end,
+                end: range.end,
+            };
+        }
+        return Range {
+            start: range.start.saturating_add(1),
+            end: range.end.saturating_sub(1),
+        };
+    }
+    range
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexed(line: &str) -> (&'static str, String, String) {
+        let input = line.as_bytes();
+        let all = Range {
+            start: 0,
+            end: input.len(),
+        };
+        let show = |r: Range| String::from_utf8_lossy(r.of(input)).into_owned();
+        match lex(input, all) {
+            Line::Skip => ("skip", String::new(), String::new()),
+            Line::Header { name, extra, .. } => (
+                "header",
+                name.map_or_else(|| "<unclosed>".to_string(), show),
+                show(extra),
+            ),
+            Line::KeyValue { key, value, .. } => ("kv", show(key), show(value)),
+            Line::NoEquals { text } => ("noeq", show(text), String::new()),
+        }
+    }
+
+    #[test]
+    fn the_reference_rules() {
+        assert_eq!(lexed("  # c").0, "skip");
+        assert_eq!(lexed("\rx = 1").0, "skip");
+        assert_eq!(lexed("").0, "skip");
+        assert_eq!(lexed("[SSL] x").1, "SSL");
+        assert_eq!(lexed("[SSL] x").2, "x");
+        assert_eq!(lexed("[SSL # ]").1, "<unclosed>");
+        assert_eq!(lexed("[ S S L ]#c").1, "S S L");
+        let kv = |k: &str, v: &str| ("kv", k.to_string(), v.to_string());
+        assert_eq!(lexed("a = b"), kv("a", "b"));
+        assert_eq!(lexed("Cy0Name#x = SSL"), kv("Cy0Name", "SSL"));
+        assert_eq!(lexed("Cy0Name # = SSL"), kv("Cy0Name", "SSL"));
+        assert_eq!(lexed("NumProcesses = 2 # was = 4"), kv("NumProcesses", "2"));
+        assert_eq!(lexed("x = \"My SSL\""), kv("x", "My SSL"));
+        assert_eq!(lexed("x = \""), kv("x", ""));
+        assert_eq!(lexed("x = \"a#b\""), kv("x", "\"a"));
+        assert_eq!(lexed("= 5"), kv("", "5"));
+        assert_eq!(lexed("foo # bar").0, "noeq");
+    }
+
+    #[test]
+    fn lines_split_at_newlines_only() {
+        let input = b"a\r\nb\rc\n\nd";
+        let got: Vec<(usize, usize, Option<usize>)> =
+            lines(input).map(|(r, cr)| (r.start, r.end, cr)).collect();
+        assert_eq!(
+            got,
+            [(0, 2, None), (3, 6, Some(4)), (7, 7, None), (8, 9, None)]
+        );
+        assert_eq!(lines(b"").count(), 1);
+        assert_eq!(lines(b"x\n").count(), 1);
+    }
+}

@@ -1,0 +1,102 @@
+//! Fixed-capacity strings of the core, and copying text into them.
+//!
+//! The core never allocates, so every name and message it builds lives in a `heapless::String` of
+//! a capacity chosen for what it holds. Copies that may not fit are truncated on a character
+//! boundary and say so with `…`; copies that always fit (every capacity below was chosen for its
+//! longest content) never lose anything.
+
+use core::fmt::{self, Write as _};
+
+/// A generated key name such as `Cy12CoreAffinity` ("Cy" + 10 digits + the longest suffix, 25 bytes).
+pub type KeyName = heapless::String<40>;
+
+/// A section name, user or derived, such as `SSL_DEV0_INT_31` (a base name is at most 127 bytes,
+/// the longest suffix `_DEV4294967295_INT_4294967295` 29).
+pub type NameBuf = heapless::String<160>;
+
+/// A user section name in a message (truncated with `…` beyond 60 bytes).
+pub type SectionName = heapless::String<64>;
+
+/// A backend's message carried by a core error (truncated with `…` beyond 189 bytes).
+pub type Detail = heapless::String<192>;
+
+/// Writes into a fixed string, dropping what does not fit and remembering that it did.
+struct Truncating<'s, const N: usize> {
+    out: &'s mut heapless::String<N>,
+    room: usize,
+    cut: bool,
+}
+
+impl<const N: usize> fmt::Write for Truncating<'_, N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            if self.cut || self.out.len().saturating_add(c.len_utf8()) > self.room {
+                self.cut = true;
+                return Ok(());
+            }
+            let _ = self.out.push(c);
+        }
+        Ok(())
+    }
+}
+
+/// Formats `display` into a string of capacity `N`; beyond `N - 3` bytes it is cut and ends in `…`.
+pub fn truncated<const N: usize>(display: &dyn fmt::Display) -> heapless::String<N> {
+    let mut out = heapless::String::new();
+    let mut writer = Truncating {
+        out: &mut out,
+        room: N.saturating_sub(3),
+        cut: false,
+    };
+    let _ = write!(writer, "{display}");
+    if writer.cut {
+        let _ = out.push('…');
+    }
+    out
+}
+
+/// Copies a backend message for an error.
+pub fn detail(display: &dyn fmt::Display) -> Detail {
+    truncated(display)
+}
+
+/// Copies a name for a message (lossy: control characters become `?`, invalid UTF-8 is named).
+pub fn section_name(name: &[u8]) -> SectionName {
+    struct Printable<'n>(&'n str);
+    impl fmt::Display for Printable<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            for c in self.0.chars() {
+                f.write_char(if c.is_control() { '?' } else { c })?;
+            }
+            Ok(())
+        }
+    }
+    truncated(&Printable(
+        core::str::from_utf8(name).unwrap_or("<not UTF-8>"),
+    ))
+}
+
+/// Copies `text` into a string of capacity `N` (truncated with `…` when it does not fit).
+pub fn copy<const N: usize>(text: &str) -> heapless::String<N> {
+    truncated(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_truncate_on_character_boundaries() {
+        let long = "é".repeat(200);
+        let d = detail(&long);
+        assert!(d.ends_with('…'));
+        assert!(d.len() <= 192);
+        assert_eq!(section_name(b"a\x01b").as_str(), "a?b");
+        assert_eq!(section_name(&[0xff]).as_str(), "<not UTF-8>");
+        assert_eq!(copy::<40>("Cy0Name").as_str(), "Cy0Name");
+        assert_eq!(
+            section_name("x".repeat(100).as_bytes()).len(),
+            61 + "…".len()
+        );
+    }
+}
