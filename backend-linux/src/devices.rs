@@ -79,7 +79,7 @@ impl LoadedDevice {
         };
         verify(&device.expanded()).map_err(|error| LinuxError::BadDeviceFile {
             path: device.path.clone(),
-            error,
+            error: Box::new(error),
         })?;
         Ok(device)
     }

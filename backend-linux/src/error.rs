@@ -97,8 +97,8 @@ pub enum LinuxError {
     BadDeviceFile {
         /// The file.
         path: PathBuf,
-        /// The line and the reason.
-        error: ExpandedError,
+        /// The line and the reason (boxed: it carries section names inline).
+        error: Box<ExpandedError>,
     },
     /// The lease file of a slot is missing (removed while the device set was up).
     LeaseFileMissing(PathBuf),

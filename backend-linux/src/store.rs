@@ -111,12 +111,17 @@ fn lease_names(leases: &Dir) -> Result<Vec<String>, LinuxError> {
         .collect())
 }
 
+/// The lease files of a runtime directory, as [`lock_all`] found them.
+enum Leases {
+    /// None is held: every one, locked by this process until dropped.
+    Locked(Vec<(String, File)>),
+    /// These are held (by name, with their holders).
+    Held(Vec<(String, Holder)>),
+}
+
 /// Every lease file of `leases`, each locked exclusively by this call; or the holders of those that
 /// are held. Entries that are not trusted lease files are removed.
-fn lock_all(
-    opened: &Opened,
-    leases: &Dir,
-) -> Result<Result<Vec<(String, File)>, Vec<(String, Holder)>>, LinuxError> {
+fn lock_all(opened: &Opened, leases: &Dir) -> Result<Leases, LinuxError> {
     let mut locked = Vec::new();
     let mut busy = Vec::new();
     for (entry, _) in leases.entries()? {
@@ -138,9 +143,9 @@ fn lock_all(
         }
     }
     Ok(if busy.is_empty() {
-        Ok(locked)
+        Leases::Locked(locked)
     } else {
-        Err(busy)
+        Leases::Held(busy)
     })
 }
 
@@ -188,7 +193,10 @@ pub fn write_devices(
     let _lock = opened.lock(waiting)?;
     remove_leftovers(&opened)?;
     let leases = opened.create_subdir(LEASES)?;
-    let locked = lock_all(&opened, &leases)?.map_err(StoreError::Busy)?;
+    let locked = match lock_all(&opened, &leases)? {
+        Leases::Locked(locked) => locked,
+        Leases::Held(held) => return Err(StoreError::Busy(held)),
+    };
 
     let temp = temp_name("new");
     let fresh = opened.create_subdir(&temp)?;
@@ -254,9 +262,9 @@ pub fn remove_devices(
     let mut forced = Vec::new();
     if let Some(leases) = opened.subdir(LEASES)? {
         let locked = match lock_all(&opened, &leases)? {
-            Ok(locked) => locked,
-            Err(held) if !force => return Err(StoreError::Busy(held)),
-            Err(held) => {
+            Leases::Locked(locked) => locked,
+            Leases::Held(held) if !force => return Err(StoreError::Busy(held)),
+            Leases::Held(held) => {
                 let caller = rustix::process::geteuid().as_raw();
                 if let Some((slot, holder)) =
                     held.iter().find(|(_, h)| caller != 0 && h.uid != caller)

@@ -7,8 +7,8 @@ use qsal_core::validate::{
 };
 use qsal_core::{Config, DeviceType, Diagnostic, Severity};
 
+use crate::input::SourceFile;
 use crate::render::Finding;
-use crate::source::SourceFile;
 
 /// Where a file's device type came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

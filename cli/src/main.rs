@@ -1,12 +1,15 @@
 //! `qsal`: check, expand and serve QuickAssist user-space configurations.
 //!
-//! Each subcommand lives in its own module under `commands/`; this file only parses the command
-//! line and dispatches.
+//! Each subcommand lives in its own module under `commands/` and returns
+//! `Result<ExitCode, CliError>`; this file parses the command line, dispatches, and prints a failure
+//! once, with its exit status (1 when the checked thing failed, 2 for usage errors).
 
 mod analysis;
 mod commands;
+mod error;
+mod input;
 mod render;
-mod source;
+mod runtime_arg;
 
 use std::process::ExitCode;
 
@@ -27,33 +30,37 @@ enum Command {
     /// Print the configuration a device gets after section expansion (derived sections, cores, rings).
     Expand(commands::expand::Args),
     /// Check, expand and load device configurations into the runtime directory.
-    Up(commands::up::UpArgs),
+    Up(commands::up::Args),
     /// Remove the device set from the runtime directory (refused while slots are held).
-    Down(commands::up::DownArgs),
+    Down(commands::down::Args),
     /// Show the devices and every slot with its holder.
-    Status(commands::slots::StatusArgs),
+    Status(commands::status::Args),
     /// Tell whether a start of SECTION would get a slot now, without taking one.
-    Probe(commands::slots::ProbeArgs),
+    Probe(commands::probe::Args),
     /// Take a slot of SECTION and hold it until a signal, or while COMMAND runs.
-    Hold(commands::slots::HoldArgs),
+    Hold(commands::hold::Args),
     /// Run worker processes through emulated devices end to end, with live progress and a summary.
     Demo(commands::demo::Args),
     /// One worker process of `qsal demo` (internal).
     #[command(name = "__demo-worker", hide = true)]
-    DemoWorker(commands::demo::worker::WorkerArgs),
+    DemoWorker(commands::demo::worker::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match &cli.command {
+    let outcome = match &cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Expand(args) => commands::expand::run(args),
-        Command::Up(args) => commands::up::run_up(args),
-        Command::Down(args) => commands::up::run_down(args),
-        Command::Status(args) => commands::slots::run_status(args),
-        Command::Probe(args) => commands::slots::run_probe(args),
-        Command::Hold(args) => commands::slots::run_hold(args),
+        Command::Up(args) => commands::up::run(args),
+        Command::Down(args) => commands::down::run(args),
+        Command::Status(args) => commands::status::run(args),
+        Command::Probe(args) => commands::probe::run(args),
+        Command::Hold(args) => commands::hold::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::DemoWorker(args) => commands::demo::worker::run(args),
-    }
+    };
+    outcome.unwrap_or_else(|error| {
+        eprintln!("qsal: {error}");
+        error.exit_code()
+    })
 }

@@ -4,10 +4,13 @@ use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use qsal_core::{Diagnostic, Severity};
 use serde::Serialize;
 
-use crate::source::SourceFile;
+use crate::input::SourceFile;
 
 /// Lines longer than this are shown as a window around the span.
 const MAX_SHOWN_LINE: usize = 240;
+
+/// The most diagnostics shown per file; a binary file would otherwise print one per line.
+pub const MAX_SHOWN: usize = 100;
 
 /// A diagnostic with the severity it has after `--strict`.
 pub struct Finding<'a> {
@@ -41,7 +44,7 @@ pub fn text(file: &SourceFile, findings: &[Finding<'_>], color: bool) -> String 
     };
     let path = file.name();
     let mut out = String::new();
-    for finding in findings {
+    for finding in findings.iter().take(MAX_SHOWN) {
         let d = &finding.diagnostic;
         let message = d.message().to_string();
         let help = d.help().to_string();
@@ -62,6 +65,12 @@ pub fn text(file: &SourceFile, findings: &[Finding<'_>], color: bool) -> String 
             .element(Level::HELP.message(help))];
         out.push_str(&renderer.render(report));
         out.push_str("\n\n");
+    }
+    if let Some(more) = findings.len().checked_sub(MAX_SHOWN).filter(|n| *n > 0) {
+        out.push_str(&format!(
+            "… and {} more in {path} (only the first {MAX_SHOWN} are shown: fix those first, or check that this is a QAT configuration file)\n\n",
+            plural(more, "diagnostic")
+        ));
     }
     out
 }
@@ -94,6 +103,9 @@ fn source_line<'s>(text: &'s str, d: &Diagnostic<'_>) -> (&'s str, std::ops::Ran
 struct JsonFile<'f> {
     file: &'f str,
     diagnostics: Vec<JsonDiagnostic>,
+    /// Diagnostics beyond the first [`MAX_SHOWN`], not listed (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    more: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -111,8 +123,10 @@ pub fn json_line(file: &SourceFile, findings: &[Finding<'_>]) -> String {
     let name = file.name();
     let object = JsonFile {
         file: &name,
+        more: findings.len().checked_sub(MAX_SHOWN).filter(|n| *n > 0),
         diagnostics: findings
             .iter()
+            .take(MAX_SHOWN)
             .map(|f| JsonDiagnostic {
                 severity: f.severity.as_str(),
                 code: f.diagnostic.code().as_str(),

@@ -88,12 +88,14 @@ fn up_refuses_a_file_with_errors_and_writes_nothing() {
         &format!("c6xx={}", config.display()),
     ]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        text(&output.stdout).contains("error[Q301]"),
-        "{}",
-        text(&output.stdout)
+    // The diagnostics and the verdict go to the same stream, in that order.
+    let stderr = text(&output.stderr);
+    let (diagnostic, verdict) = (
+        stderr.find("error[Q301]").expect("the diagnostic"),
+        stderr.find("nothing was loaded").expect("the verdict"),
     );
-    assert!(text(&output.stderr).contains("nothing was loaded"));
+    assert!(diagnostic < verdict, "{stderr}");
+    assert!(output.stdout.is_empty());
     assert!(!std::path::Path::new(&runtime).join("devices").exists());
     assert_eq!(
         qsal(&["up", "--runtime-dir", &runtime, "--device", "c9xx=x"])

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use qsal_core::DeviceType;
 
 use crate::analysis::{Analysis, DeviceSource};
+use crate::error::{CliError, USAGE};
+use crate::input::SourceFile;
 use crate::render;
 
 /// Output formats of `check`.
@@ -20,13 +22,15 @@ pub enum Format {
 
 /// Arguments of `qsal check`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "\
-Exit status: 0 when no file has errors, 1 when one has (warnings count with --strict), 2 on usage errors.
-
-Several files are read as one device set, one file per device in accel-id order (the first file is
-device 0): the rules that must agree across devices are checked and the total number of slots of each
-section is printed. Without --device-type the type is taken from a file name such as c6xx_dev0.conf;
-with a type, the file is also checked against that device's rings and banks.")]
+#[command(
+    after_help = "Exit status: 0 when no file has errors, 1 when one has (warnings count \
+with --strict), 2 when a file cannot be read (the others are still checked) or the arguments are \
+wrong.\n\nSeveral files are read as one device set, one file per device in accel-id order (the \
+first file is device 0): the rules that must agree across devices are checked and the total number \
+of slots of each section is printed. Without --device-type the type is taken from a file name such \
+as c6xx_dev0.conf; with a type, the file is also checked against that device's rings and banks. At \
+most 100 diagnostics are shown per file."
+)]
 pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -34,7 +38,8 @@ pub struct Args {
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
-    /// Device type of every file (dh895xcc, c6xx, c3xxx, d15xx, 200xx, c4xxx, 4xxx, 401xx, 402xx, or a VF such as c6xxvf).
+    /// Device type of every file (dh895xcc, c6xx, c3xxx, d15xx, 200xx, c4xxx, 4xxx, 401xx, 402xx,
+    /// or a VF such as c6xxvf).
     #[arg(long = "device-type", value_name = "T", value_parser = super::parse_device_type)]
     pub device_type: Option<DeviceType>,
     /// Configuration files, one per device in accel-id order.
@@ -43,11 +48,18 @@ pub struct Args {
 }
 
 /// Runs `qsal check`.
-pub fn run(args: &Args) -> ExitCode {
-    let files = match super::read_all(&args.files) {
-        Ok(files) => files,
-        Err(code) => return code,
-    };
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
+    let mut files = Vec::new();
+    let mut unreadable = 0usize;
+    for path in &args.files {
+        match SourceFile::read(path) {
+            Ok(file) => files.push(file),
+            Err(e) => {
+                eprintln!("qsal: {e}");
+                unreadable += 1;
+            }
+        }
+    }
     let devices = vec![args.device_type; files.len()];
     let analysis = Analysis::run(&files, &devices, args.strict);
     let color = args.format == Format::Text
@@ -86,9 +98,11 @@ pub fn run(args: &Args) -> ExitCode {
             println!("{line}");
         }
     }
-    if analysis.has_errors() {
+    Ok(if unreadable > 0 {
+        ExitCode::from(USAGE)
+    } else if analysis.has_errors() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }

@@ -7,17 +7,22 @@ use qsal_core::DeviceType;
 use qsal_core::expand::{ConfWriter, WalkError, expand};
 
 use crate::analysis::Analysis;
+use crate::error::CliError;
+use crate::input::SourceFile;
 use crate::render;
 
 /// Arguments of `qsal expand`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "\
-Prints the expanded configuration in .conf grammar on stdout: [GENERAL] with FirstUserBundle, the
-kernel sections with their rings, each user section reduced to LimitDevAccess, and one derived section
-per process (S_INT_n, or S_DEV<accel-id>_INT_n with LimitDevAccess) with its core, bank and rings.
-Problems are printed on stderr as `qsal check` prints them; exit status 1 when the file has errors.")]
+#[command(
+    after_help = "Prints the expanded configuration in .conf grammar on stdout: [GENERAL] \
+with FirstUserBundle, the kernel sections with their rings, each user section reduced to \
+LimitDevAccess, and one derived section per process (S_INT_n, or S_DEV<accel-id>_INT_n with \
+LimitDevAccess) with its core, bank and rings. Problems are printed on stderr as `qsal check` \
+prints them; exit status 1 when the file has errors, 2 when it cannot be read."
+)]
 pub struct Args {
-    /// Device type (dh895xcc, c6xx, c3xxx, d15xx, 200xx, c4xxx, 4xxx, 401xx, 402xx, or a VF such as c6xxvf).
+    /// Device type (dh895xcc, c6xx, c3xxx, d15xx, 200xx, c4xxx, 4xxx, 401xx, 402xx, or a VF such
+    /// as c6xxvf).
     #[arg(long = "device-type", value_name = "T", value_parser = super::parse_device_type)]
     pub device_type: DeviceType,
     /// Global accel id of the device (numbers derived sections with LimitDevAccess).
@@ -29,11 +34,8 @@ pub struct Args {
 }
 
 /// Runs `qsal expand`.
-pub fn run(args: &Args) -> ExitCode {
-    let files = match super::read_all(std::slice::from_ref(&args.file)) {
-        Ok(files) => files,
-        Err(code) => return code,
-    };
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
+    let files = [SourceFile::read(&args.file)?];
     let file = &files[0];
     let analysis = Analysis::run_at(&files, &[Some(args.device_type)], args.accel_id, false);
     let findings = &analysis.findings[0];
@@ -41,37 +43,36 @@ pub fn run(args: &Args) -> ExitCode {
         eprint!("{}", render::text(file, findings, false));
     }
     if analysis.has_errors() {
-        eprintln!("qsal: {} has errors; nothing was expanded", file.name());
-        return ExitCode::from(1);
+        return Err(CliError::ConfigErrors {
+            what: file.name(),
+            action: "nothing was expanded",
+        });
     }
     let mut out = String::new();
-    match expand(
+    let summary = match expand(
         &analysis.configs[0],
         args.device_type,
         args.accel_id,
         &mut ConfWriter::new(&mut out),
     ) {
-        Ok(summary) => {
-            print!("{out}");
-            eprintln!(
-                "qsal: {} expanded for a {} at accel id {}: {} instances in {} of {} banks, FirstUserBundle = {}",
-                file.name(),
-                args.device_type,
-                args.accel_id,
-                summary.instances,
-                summary.banks_used,
-                summary.banks,
-                summary.first_user_bank
-            );
-            ExitCode::SUCCESS
-        }
-        Err(WalkError::Expand(error)) => {
-            eprintln!("qsal: {error}");
-            ExitCode::from(1)
-        }
+        Ok(summary) => summary,
+        Err(WalkError::Expand(error)) => return Err(CliError::Expand(error.to_string())),
         Err(WalkError::Visitor(error)) => {
-            eprintln!("qsal: cannot write the expansion: {error}");
-            ExitCode::from(1)
+            return Err(CliError::Expand(format!(
+                "cannot write the expansion: {error}"
+            )));
         }
-    }
+    };
+    print!("{out}");
+    eprintln!(
+        "qsal: {} expanded for a {} at accel id {}: {} instances in {} of {} banks, FirstUserBundle = {}",
+        file.name(),
+        args.device_type,
+        args.accel_id,
+        summary.instances,
+        summary.banks_used,
+        summary.banks,
+        summary.first_user_bank
+    );
+    Ok(ExitCode::SUCCESS)
 }

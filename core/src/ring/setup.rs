@@ -249,7 +249,7 @@ mod tests {
     fn specs(body: &str) -> Result<Vec<RingSpec>, RingKeyError> {
         let mut out = Vec::new();
         ring_specs(body.as_bytes(), &DeviceType::C6xx.profile(), |s| {
-            out.push(s)
+            out.push(s);
         })?;
         Ok(out)
     }

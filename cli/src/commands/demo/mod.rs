@@ -5,13 +5,20 @@
 //! binary again) start through `libqsal` — the code path of the C library — push requests through
 //! their rings and check every response. One extra worker starts first, holding the lowest slot, and
 //! is killed with `kill -9` half-way; a newcomer then starts and gets that slot back.
+//!
+//! SIGINT or SIGTERM (Ctrl-C on the process group too) stops every worker, removes the temporary
+//! runtime directory and exits with 130 or 143. Workers never outlive the demo: each dies with it
+//! (`PR_SET_PDEATHSIG`), even when the demo itself is killed with SIGKILL.
 
 mod config;
 pub mod worker;
 
 use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -22,16 +29,22 @@ use qsal_core::expand::{ConfWriter, expand};
 use qsal_core::validate::{Context, check_capacity, validate};
 use qsal_core::{Config, DeviceType, Severity};
 
+use crate::error::CliError;
+
 /// Arguments of `qsal demo`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "\
-Runs on two emulated c6xx devices in a temporary runtime directory; needs no hardware and no root.
-Exit status 0 only if every request of every surviving worker got its correct response.")]
+#[command(
+    after_help = "Runs on two emulated c6xx devices in a temporary runtime directory; needs \
+no hardware and no root. At most 60 workers and 100,000,000 requests per worker; the whole demo \
+gives up after 5 minutes. Exit status 0 only if every request of every surviving worker got its \
+correct response; 1 otherwise; 130 or 143 when interrupted by SIGINT or SIGTERM (every worker is \
+stopped and the temporary directory removed)."
+)]
 pub struct Args {
-    /// Worker processes that run to completion.
+    /// Worker processes that run to completion (1 to 60).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub workers: u32,
-    /// Requests each worker sends.
+    /// Requests each worker sends (1 to 100,000,000).
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub requests: u64,
 }
@@ -66,16 +79,36 @@ struct Worker {
 
 const DEVICES: u32 = 2;
 
+/// Why the demo stopped early.
+enum Stop {
+    /// A signal arrived (its number).
+    Signal(i32),
+    /// Something failed.
+    Failed(String),
+}
+
 /// Runs `qsal demo`.
-pub fn run(args: &Args) -> ExitCode {
-    let dir = std::env::temp_dir().join(format!("qsal-demo-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+pub fn run(args: &Args) -> Result<ExitCode, CliError> {
+    let signal = Arc::new(AtomicI32::new(0));
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ])
+    .map_err(|e| CliError::system("install signal handlers", e))?;
+    let seen = Arc::clone(&signal);
+    std::thread::spawn(move || {
+        if let Some(number) = signals.forever().next() {
+            seen.store(number, Ordering::SeqCst);
+        }
+    });
+    let temp = tempfile::Builder::new()
+        .prefix("qsal-demo-")
+        .tempdir()
+        .map_err(|e| CliError::system("create a temporary runtime directory", e))?;
+    let dir = temp.path().to_path_buf();
     let runtime = RuntimeDir::at(&dir);
     let per_device = (args.workers + 2).div_ceil(DEVICES);
-    if let Err(message) = load(&runtime, per_device) {
-        eprintln!("qsal demo: {message}");
-        return ExitCode::from(1);
-    }
+    load(&runtime, per_device).map_err(CliError::Demo)?;
     println!(
         "qsal demo: {DEVICES} emulated c6xx devices in {}; [{}] has {per_device} slots per device (LimitDevAccess = 1)",
         dir.display(),
@@ -85,15 +118,19 @@ pub fn run(args: &Args) -> ExitCode {
         "{} workers × {} requests through their rings; one more worker is killed with kill -9 half-way and a newcomer takes its slot",
         args.workers, args.requests
     );
-    let outcome = orchestrate(&dir, args);
+    let outcome = orchestrate(&dir, args, &signal);
     let _ = store::remove_devices(&runtime, true, || {});
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(temp);
     match outcome {
-        Ok(workers) => summarize(&workers, args.requests),
-        Err(message) => {
-            eprintln!("qsal demo: {message}");
-            ExitCode::from(1)
+        Ok(workers) => Ok(summarize(&workers, args.requests)),
+        Err(Stop::Signal(number)) => {
+            eprintln!(
+                "qsal demo: interrupted by signal {number}; every worker was stopped and {} removed",
+                dir.display()
+            );
+            Ok(ExitCode::from(u8::try_from(128 + number).unwrap_or(1)))
         }
+        Err(Stop::Failed(message)) => Err(CliError::Demo(format!("qsal demo: {message}"))),
     }
 }
 
@@ -141,7 +178,7 @@ fn load(runtime: &RuntimeDir, per_device: u32) -> Result<(), String> {
 }
 
 fn spawn(
-    dir: &PathBuf,
+    dir: &Path,
     args: &Args,
     role: Role,
     bars: &MultiProgress,
@@ -149,7 +186,20 @@ fn spawn(
     index: usize,
 ) -> Result<Worker, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the qsal binary: {e}"))?;
-    let mut child = Command::new(exe)
+    let parent = rustix::process::getpid();
+    let mut command = Command::new(exe);
+    // SAFETY: the closure runs in the child between fork and exec and only makes two system calls
+    // (prctl, getppid), both async-signal-safe; it takes no lock and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
+            if rustix::process::getppid() != Some(parent) {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command
         .args([
             "__demo-worker",
             "--requests",
@@ -246,24 +296,56 @@ fn update(worker: &mut Worker, line: &str) {
     }
 }
 
-fn orchestrate(dir: &PathBuf, args: &Args) -> Result<Vec<Worker>, String> {
+/// Kills every worker and waits for them.
+fn stop_all(workers: &mut [Worker]) {
+    for w in workers.iter_mut() {
+        let _ = w.child.kill();
+        let _ = w.child.wait();
+        w.bar.abandon();
+    }
+}
+
+fn orchestrate(dir: &Path, args: &Args, signal: &AtomicI32) -> Result<Vec<Worker>, Stop> {
+    let mut workers = Vec::new();
+    let outcome = drive(dir, args, signal, &mut workers);
+    if outcome.is_err() {
+        stop_all(&mut workers);
+    }
+    outcome.map(|()| workers)
+}
+
+fn drive(
+    dir: &Path,
+    args: &Args,
+    signal: &AtomicI32,
+    workers: &mut Vec<Worker>,
+) -> Result<(), Stop> {
+    let interrupted = || match signal.load(Ordering::SeqCst) {
+        0 => Ok(()),
+        number => Err(Stop::Signal(number)),
+    };
     let bars = MultiProgress::new();
     let (tx, rx) = mpsc::channel::<(usize, String)>();
-    let mut workers = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(300);
     // The victim starts first so it holds the lowest slot; the newcomer will get that slot back.
-    workers.push(spawn(dir, args, Role::Victim, &bars, &tx, 0)?);
+    workers.push(spawn(dir, args, Role::Victim, &bars, &tx, 0).map_err(Stop::Failed)?);
+    let first_deadline = Instant::now() + Duration::from_secs(30);
     while matches!(workers[0].state, State::Starting) {
-        let (i, line) = rx
-            .recv_timeout(Duration::from_secs(30))
-            .map_err(|_| "the first worker did not start")?;
-        update(&mut workers[i], &line);
+        interrupted()?;
+        if Instant::now() > first_deadline {
+            return Err(Stop::Failed("the first worker did not start".to_string()));
+        }
+        if let Ok((i, line)) = rx.recv_timeout(Duration::from_millis(100)) {
+            update(&mut workers[i], &line);
+        }
     }
     if let State::Failed(e) = &workers[0].state {
-        return Err(format!("the first worker could not start: {e}"));
+        return Err(Stop::Failed(format!(
+            "the first worker could not start: {e}"
+        )));
     }
     for i in 1..=args.workers as usize {
-        workers.push(spawn(dir, args, Role::Worker, &bars, &tx, i)?);
+        workers.push(spawn(dir, args, Role::Worker, &bars, &tx, i).map_err(Stop::Failed)?);
     }
     let mut killed = false;
     loop {
@@ -274,11 +356,11 @@ fn orchestrate(dir: &PathBuf, args: &Args) -> Result<Vec<Worker>, String> {
         if finished && killed {
             break;
         }
+        interrupted()?;
         if Instant::now() > deadline {
-            for w in &mut workers {
-                let _ = w.child.kill();
-            }
-            return Err("the demo did not finish within 5 minutes".to_string());
+            return Err(Stop::Failed(
+                "the demo did not finish within 5 minutes".to_string(),
+            ));
         }
         let Ok((i, line)) = rx.recv_timeout(Duration::from_millis(200)) else {
             continue;
@@ -298,14 +380,15 @@ fn orchestrate(dir: &PathBuf, args: &Args) -> Result<Vec<Worker>, String> {
                 ));
             }
             let index = workers.len();
-            workers.push(spawn(dir, args, Role::Newcomer, &bars, &tx, index)?);
+            workers
+                .push(spawn(dir, args, Role::Newcomer, &bars, &tx, index).map_err(Stop::Failed)?);
         }
     }
-    for w in &mut workers {
+    for w in workers.iter_mut() {
         let _ = w.child.wait();
     }
     let _ = bars.clear();
-    Ok(workers)
+    Ok(())
 }
 
 fn summarize(workers: &[Worker], requests: u64) -> ExitCode {

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 /// Arguments of the hidden worker subcommand.
 #[derive(Debug, clap::Args)]
-pub struct WorkerArgs {
+pub struct Args {
     /// Requests to send.
     #[arg(long)]
     pub requests: u64,
@@ -25,8 +25,12 @@ fn say(line: &str) {
     let _ = out.flush();
 }
 
-/// Runs one worker.
-pub fn run(args: &WorkerArgs) -> ExitCode {
+/// Runs one worker; its outcome is reported on stdout, so it never fails as a command.
+pub fn run(args: &Args) -> Result<ExitCode, crate::error::CliError> {
+    Ok(work(args))
+}
+
+fn work(args: &Args) -> ExitCode {
     let started = match libqsal::process::start(args.section.as_bytes()) {
         Ok(started) => started,
         Err(e) => {
