@@ -151,7 +151,7 @@ impl Dir {
             Ok(fd) => fd,
             Err(rustix::io::Errno::NOENT) => return Ok(None),
             Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
-                return Err(LinuxError::Untrusted {
+                return Err(LinuxError::UntrustedDir {
                     path,
                     problem: Untrusted::NotADirectory,
                 });
@@ -518,9 +518,11 @@ pub fn check_stat(
     } else {
         return Ok(());
     };
-    Err(LinuxError::Untrusted {
-        path: path.to_path_buf(),
-        problem,
+    let path = path.to_path_buf();
+    Err(if expected == FileType::Directory {
+        LinuxError::UntrustedDir { path, problem }
+    } else {
+        LinuxError::Untrusted { path, problem }
     })
 }
 
@@ -564,7 +566,7 @@ mod tests {
             .expect("symlink");
         assert!(matches!(
             dir.open_dir("sub", |_| true),
-            Err(LinuxError::Untrusted {
+            Err(LinuxError::UntrustedDir {
                 problem: Untrusted::NotADirectory,
                 ..
             })

@@ -61,9 +61,17 @@ pub enum LinuxError {
         /// The runtime directory.
         root: PathBuf,
     },
-    /// A file or directory below the runtime directory failed a trust check.
+    /// A file below the runtime directory failed a trust check: only that file is unusable.
     Untrusted {
-        /// The file or directory.
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: Untrusted,
+    },
+    /// The runtime directory or one of its subdirectories failed a trust check: nothing in it is
+    /// used.
+    UntrustedDir {
+        /// The directory.
         path: PathBuf,
         /// What is wrong with it.
         problem: Untrusted,
@@ -186,7 +194,7 @@ impl fmt::Display for LinuxError {
                 "no device is up in {} (run `qsal up`)",
                 root.display()
             ),
-            Self::Untrusted { path, problem } => {
+            Self::Untrusted { path, problem } | Self::UntrustedDir { path, problem } => {
                 write!(f, "refusing {}: {problem}; ", path.display())?;
                 match problem {
                     Untrusted::WorldWritable { .. } => write!(
@@ -280,6 +288,7 @@ impl Error for LinuxError {
                 ErrorKind::Untrusted
             }
             Self::UnsafeName(_)
+            | Self::UntrustedDir { .. }
             | Self::BadDeviceFileName { .. }
             | Self::BadDeviceFile { .. }
             | Self::Unstable(_)

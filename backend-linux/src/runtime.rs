@@ -320,7 +320,7 @@ mod tests {
         let opened = RuntimeDir::at(&root).open().expect("open").expect("exists");
         assert!(matches!(
             opened.subdir(LEASES),
-            Err(LinuxError::Untrusted { .. })
+            Err(LinuxError::UntrustedDir { .. })
         ));
     }
 

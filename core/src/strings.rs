@@ -17,8 +17,9 @@ pub type NameBuf = heapless::String<160>;
 /// A user section name in a message (truncated with `…` beyond 60 bytes).
 pub type SectionName = heapless::String<64>;
 
-/// A backend's message carried by a core error (truncated with `…` beyond 189 bytes).
-pub type Detail = heapless::String<192>;
+/// A backend's message carried by a core error (truncated with `…` beyond 381 bytes: room for a
+/// path, a line and the reason with its fix).
+pub type Detail = heapless::String<384>;
 
 /// Writes into a fixed string, dropping what does not fit and remembering that it did.
 struct Truncating<'s, const N: usize> {
@@ -87,10 +88,10 @@ mod tests {
 
     #[test]
     fn copies_truncate_on_character_boundaries() {
-        let long = "é".repeat(200);
+        let long = "é".repeat(400);
         let d = detail(&long);
         assert!(d.ends_with('…'));
-        assert!(d.len() <= 192);
+        assert!(d.len() <= 384);
         assert_eq!(section_name(b"a\x01b").as_str(), "a?b");
         assert_eq!(section_name(&[0xff]).as_str(), "<not UTF-8>");
         assert_eq!(copy::<40>("Cy0Name").as_str(), "Cy0Name");

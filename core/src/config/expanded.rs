@@ -393,4 +393,47 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
         assert!(check(&format!("x = 1\n{GOOD}")).is_err());
         assert!(check(&GOOD.replace("LimitDevAccess = 0", "LimitDevAccess")).is_err());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// `GOOD` with the numbers of some lines replaced.
+        fn edited(edits: &[(usize, u32)]) -> String {
+            let mut lines: Vec<String> = GOOD.lines().map(str::to_string).collect();
+            for (at, value) in edits {
+                let at = at % lines.len();
+                if let Some((key, old)) = lines[at].split_once(" = ")
+                    && old.parse::<u32>().is_ok()
+                {
+                    lines[at] = format!("{key} = {value}");
+                }
+            }
+            lines.join("\n")
+        }
+
+        proptest! {
+            #[test]
+            fn verified_files_have_rings_inside_the_device_used_once(
+                edits in proptest::collection::vec((0usize..64, prop_oneof![0u32..20, any::<u32>()]), 0..6)
+            ) {
+                let text = edited(&edits);
+                let profile = DeviceType::C6xx.profile();
+                let view = Expanded::unindexed(text.as_bytes(), profile);
+                if verify(&view).is_ok() {
+                    let mut used = std::collections::HashSet::new();
+                    for section in view.sections().filter(|s| view.is_derived(&s.name.compact())) {
+                        ring_specs(section.body, &profile, |spec| {
+                            assert!(spec.bank < profile.banks);
+                            for ring in [spec.tx, spec.rx] {
+                                assert!(ring < profile.rings_per_bank);
+                                assert!(used.insert((spec.bank, ring)), "{spec:?} twice");
+                            }
+                        })
+                        .expect("verified");
+                    }
+                }
+            }
+        }
+    }
 }
