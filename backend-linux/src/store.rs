@@ -1,4 +1,6 @@
-//! Writing and removing a device set: what `qsal up` and `qsal down` do to the runtime directory.
+//! Loading, writing and removing a device set: what `qsal up` and `qsal down` do to the runtime
+//! directory. [`up`] is the one pipeline from parsed configurations to a loaded set (check, expand,
+//! write); [`write_devices`] is its last step.
 //!
 //! Both run under the runtime directory's lock (`.lock`), so two operators never interleave. `up`
 //! refuses to replace a device set while slots are held (changing the configuration under running
@@ -14,9 +16,11 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use qsal_core::DeviceType;
 use qsal_core::config::expanded::{self, Expanded};
+use qsal_core::expand::{ConfWriter, Summary, expand};
 use qsal_core::platform::Holder;
+use qsal_core::validate::{Context, check_set};
+use qsal_core::{Config, DeviceType, Diagnostic, Severity};
 use rustix::fs::FlockOperation;
 
 use crate::LinuxError;
@@ -36,6 +40,147 @@ pub struct DeviceConfig<'a> {
     pub source: &'a Path,
     /// Its expanded configuration.
     pub expanded: &'a str,
+}
+
+/// One device of a set to load: its type, where its configuration came from, and its text.
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceInput<'a> {
+    /// Its type.
+    pub device_type: DeviceType,
+    /// The file it was read from.
+    pub source: &'a Path,
+    /// Its configuration file's bytes.
+    pub text: &'a [u8],
+}
+
+/// What `up` found and did.
+#[derive(Debug)]
+pub struct Loaded<'a> {
+    /// Per device: the findings of the parser and the checks, sorted by position (warnings only,
+    /// since it loaded).
+    pub findings: Vec<Vec<Diagnostic<'a>>>,
+    /// Per device: what expansion placed.
+    pub summaries: Vec<Summary>,
+}
+
+/// Why `up` loaded nothing.
+#[derive(Debug)]
+pub enum UpError<'a> {
+    /// The configuration has errors; per device, every finding.
+    Invalid(Vec<Vec<Diagnostic<'a>>>),
+    /// A device's configuration cannot be expanded (its message).
+    Expand {
+        /// The device.
+        accel_id: usize,
+        /// Why.
+        message: String,
+    },
+    /// The runtime directory refused the set.
+    Store(StoreError),
+}
+
+impl std::fmt::Display for UpError<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Invalid(findings) => {
+                let errors = findings
+                    .iter()
+                    .flatten()
+                    .filter(|d| d.severity() == Severity::Error)
+                    .count();
+                write!(
+                    f,
+                    "the device set has {errors} error(s) (`qsal check` shows them); nothing was loaded"
+                )
+            }
+            Self::Expand { accel_id, message } => {
+                write!(f, "device {accel_id} cannot be expanded: {message}")
+            }
+            Self::Store(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for UpError<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Loads a device set — the one pipeline of `qsal up`, the demo and the tests: parses each file,
+/// checks the set as `qsal check` does (the core's `check_set`, device `i` at accel id `i`),
+/// refuses it on any error, expands each device and writes the set into `runtime` as a whole.
+/// `waiting` is called if another `up` or `down` holds the lock.
+pub fn up<'a>(
+    runtime: &RuntimeDir,
+    devices: &[DeviceInput<'a>],
+    waiting: impl FnOnce(),
+) -> Result<Loaded<'a>, UpError<'a>> {
+    let mut findings: Vec<Vec<Diagnostic<'a>>> = vec![Vec::new(); devices.len()];
+    let configs: Vec<Config<'a>> = devices
+        .iter()
+        .zip(findings.iter_mut())
+        .map(|(d, found)| Config::parse(d.text, &mut |x| found.push(x)))
+        .collect();
+    let contexts: Vec<Context> = devices
+        .iter()
+        .zip(0u32..)
+        .map(|(d, accel_id)| Context {
+            device: Some(d.device_type),
+            accel_id,
+        })
+        .collect();
+    check_set(&configs, &contexts, |i, d| {
+        if let Some(list) = findings.get_mut(i) {
+            list.push(d);
+        }
+    });
+    for list in &mut findings {
+        list.sort_by_key(|d| (d.span.offset, d.span.line));
+    }
+    if findings
+        .iter()
+        .flatten()
+        .any(|d| d.severity() == Severity::Error)
+    {
+        return Err(UpError::Invalid(findings));
+    }
+    let mut texts = Vec::with_capacity(devices.len());
+    let mut summaries = Vec::with_capacity(devices.len());
+    for (((accel_id, device), context), config) in
+        devices.iter().enumerate().zip(&contexts).zip(&configs)
+    {
+        let mut text = String::new();
+        let summary = expand(
+            config,
+            device.device_type,
+            context.accel_id,
+            &mut ConfWriter::new(&mut text),
+        )
+        .map_err(|e| UpError::Expand {
+            accel_id,
+            message: e.to_string(),
+        })?;
+        texts.push(text);
+        summaries.push(summary);
+    }
+    let set: Vec<DeviceConfig<'_>> = devices
+        .iter()
+        .zip(&texts)
+        .map(|(d, text)| DeviceConfig {
+            device_type: d.device_type,
+            source: d.source,
+            expanded: text,
+        })
+        .collect();
+    write_devices(runtime, &set, waiting).map_err(UpError::Store)?;
+    Ok(Loaded {
+        findings,
+        summaries,
+    })
 }
 
 /// Why the device set was not changed.

@@ -9,7 +9,7 @@ use qsal_core::config::expanded::{self, Expanded, SectionSpan, verify};
 use qsal_core::diag::{Diagnostic, Severity};
 use qsal_core::expand::{ConfWriter, expand};
 use qsal_core::platform::{DeviceInfo, Devices, ErrorType, Session};
-use qsal_core::validate::{Context, check_capacity, validate};
+use qsal_core::validate::{Context, check_set};
 use qsal_core::{Config, DeviceType};
 
 use crate::MockError;
@@ -89,10 +89,7 @@ impl<const DEVICES: usize, const TEXT: usize> MockWorld<DEVICES, TEXT> {
             device: Some(device_type),
             accel_id,
         };
-        validate(&parsed, &context, &mut note);
-        if first_error.get().is_none() {
-            check_capacity(&parsed, device_type, accel_id, &mut note);
-        }
+        check_set(core::slice::from_ref(&parsed), &[context], |_, d| note(d));
         if let Some(code) = first_error.get() {
             return Err(MockError::InvalidConfig(code));
         }

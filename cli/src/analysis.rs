@@ -1,11 +1,13 @@
-//! Loading a device set: parse every file, validate it for its device, check what needs the hardware
-//! and what must agree across devices. Shared by `check`, `expand` and `up`.
+//! Reading a device set for `check` and `expand`: parse every file and run the core's one check
+//! pipeline (`check_set`: each file validated for its device, capacity, the rules across devices).
+//! A file that is already an expansion (`qsal expand` output, a device file) is recognised and
+//! checked as one: its lines and its rings, without the tables of an input file.
 
 use qsal_core::config::SectionKind;
-use qsal_core::validate::{
-    Context, check_capacity, check_devices, read_user_section, total_slots, validate,
-};
-use qsal_core::{Config, DeviceType, Diagnostic, Severity};
+use qsal_core::config::expanded::{self, Expanded, check_expanded};
+use qsal_core::config::user::UserSection;
+use qsal_core::validate::{Context, check_set, total_slots};
+use qsal_core::{Config, DeviceType, Diagnostic, Driver, Severity};
 
 use crate::input::SourceFile;
 use crate::render::Finding;
@@ -33,12 +35,25 @@ impl DeviceSource {
 
 /// A parsed and checked device set.
 pub struct Analysis<'f> {
-    /// Their parsed configurations.
+    /// Their parsed configurations (an expansion parses as an empty configuration).
     pub configs: Vec<Config<'f>>,
+    /// Per file: whether it is an expansion rather than a configuration to expand.
+    pub expanded: Vec<bool>,
     /// Per file: the device type and where it came from.
     pub devices: Vec<DeviceSource>,
     /// Per file: the findings, sorted by position.
     pub findings: Vec<Vec<Finding<'f>>>,
+}
+
+/// Whether `file` is an expansion (checked with the rules of `device` when known).
+fn is_expansion(file: &SourceFile, device: Option<DeviceType>) -> bool {
+    let profile = device.unwrap_or(DeviceType::C6xx).profile();
+    let mut index = Vec::new();
+    let complete = expanded::index(&file.bytes, |s| {
+        index.push(s);
+        true
+    });
+    Expanded::new(&file.bytes, &index, complete, profile).looks_expanded()
 }
 
 impl<'f> Analysis<'f> {
@@ -57,6 +72,8 @@ impl<'f> Analysis<'f> {
         let mut configs = Vec::with_capacity(files.len());
         let mut raw: Vec<Vec<Diagnostic<'f>>> = Vec::with_capacity(files.len());
         let mut sources = Vec::with_capacity(files.len());
+        let mut contexts = Vec::with_capacity(files.len());
+        let mut expanded_files = Vec::with_capacity(files.len());
         for (accel_id, file) in files.iter().enumerate() {
             let source = match (
                 devices.get(accel_id).copied().flatten(),
@@ -67,29 +84,47 @@ impl<'f> Analysis<'f> {
                 (None, None) => DeviceSource::Unknown,
             };
             let mut found = Vec::new();
-            let config: Config<'f> = Config::parse(&file.bytes, &mut |d| found.push(d));
-            let context = Context {
+            let is_expanded = is_expansion(file, source.device());
+            let config: Config<'f> = if is_expanded {
+                let mut index = Vec::new();
+                let complete = expanded::index(&file.bytes, |s| {
+                    index.push(s);
+                    true
+                });
+                let profile = source.device().unwrap_or(DeviceType::C6xx).profile();
+                let view = Expanded::new(&file.bytes, &index, complete, profile);
+                let mut keep = |d: Diagnostic<'f>| {
+                    // Ring checks need the device; without a type only the lines are checked.
+                    if source.device().is_some()
+                        || !matches!(d.kind, qsal_core::diag::DiagKind::ExpandedInvalid(_))
+                    {
+                        found.push(d);
+                    }
+                };
+                check_expanded(&file.bytes, &view, &mut keep);
+                Config::parse(b"", &mut |_: Diagnostic<'f>| {})
+            } else {
+                Config::parse(&file.bytes, &mut |d| found.push(d))
+            };
+            configs.push(config);
+            raw.push(found);
+            sources.push(source);
+            expanded_files.push(is_expanded);
+            contexts.push(Context {
                 device: source.device(),
                 accel_id: u32::try_from(accel_id)
                     .unwrap_or(u32::MAX)
                     .saturating_add(first_accel_id),
-            };
-            validate(&config, &context, &mut |d| found.push(d));
-            let clean = found.iter().all(|d| d.severity() != Severity::Error);
-            if let (true, Some(device)) = (clean, source.device()) {
-                check_capacity(&config, device, context.accel_id, &mut |d| found.push(d));
-            }
-            configs.push(config);
-            raw.push(found);
-            sources.push(source);
-        }
-        if configs.len() > 1 {
-            check_devices(&configs, |file, d| {
-                if let Some(list) = raw.get_mut(file) {
-                    list.push(d);
-                }
             });
         }
+        let checked: Vec<usize> = (0..configs.len()).filter(|&i| !expanded_files[i]).collect();
+        let inputs: Vec<Config<'f>> = checked.iter().map(|&i| configs[i].clone()).collect();
+        let input_contexts: Vec<Context> = checked.iter().map(|&i| contexts[i]).collect();
+        check_set(&inputs, &input_contexts, |i, d| {
+            if let Some(list) = checked.get(i).and_then(|&file| raw.get_mut(file)) {
+                list.push(d);
+            }
+        });
         let findings = raw
             .into_iter()
             .map(|mut list| {
@@ -99,6 +134,7 @@ impl<'f> Analysis<'f> {
             .collect();
         Self {
             configs,
+            expanded: expanded_files,
             devices: sources,
             findings,
         }
@@ -115,8 +151,14 @@ impl<'f> Analysis<'f> {
     /// One line per user section: how many slots it offers across the device set, and why.
     pub fn slot_summary(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
-        for config in &self.configs {
-            for section in config.sections().filter(|s| s.kind() == SectionKind::User) {
+        for (config, source) in self.configs.iter().zip(&self.devices) {
+            let driver = source
+                .device()
+                .map_or(Driver::Qat17, |d| d.profile().driver());
+            for section in config
+                .sections()
+                .filter(|s| s.kind(driver) == SectionKind::User)
+            {
                 let name = section.name().compact().to_string();
                 if !names.contains(&name) {
                     names.push(name);
@@ -132,7 +174,7 @@ impl<'f> Analysis<'f> {
                     .iter()
                     .filter_map(|c| c.section(name))
                     .map(|s| {
-                        let settings = read_user_section(&s);
+                        let settings = UserSection::of(&s);
                         (settings.limit_dev_access, settings.processes)
                     })
                     .collect();

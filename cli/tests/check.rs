@@ -59,6 +59,10 @@ fn unparsable_num_processes_exits_one_with_rustc_style_text() {
         text.contains("= help: write the number of processes in decimal"),
         "{text}"
     );
+    assert!(
+        text.contains("the driver reads it as 0, so no process could start"),
+        "the message says what the driver does: {text}"
+    );
     assert!(text.contains("2 errors, 1 warning"), "{text}");
 }
 
@@ -284,4 +288,61 @@ fn expand_refuses_files_with_errors() {
         Some(2)
     );
     assert_eq!(qsal(&["expand", "--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn expand_output_checks_clean_and_expands_to_itself() {
+    for (suffix, device) in [
+        (
+            "vyos-qat__quickassist_utilities_adf_ctl_conf_files_c6xx_dev0.conf",
+            "c6xx",
+        ),
+        (
+            "QATzip__config_file_c6xx_multiple_process_opt_c6xx_dev0.conf",
+            "c6xx",
+        ),
+        ("qat_hw_config_4xxx_multi_process_4xxx_dev0.conf", "4xxx"),
+        ("dh895xcc_dev0.conf.km.conf", "dh895xcc"),
+    ] {
+        let input = corpus_file(suffix);
+        let first = qsal(&[
+            "expand",
+            "--device-type",
+            device,
+            input.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(first.status.code(), Some(0), "{suffix}");
+        let path = write_temp(
+            &format!("expanded_{device}_dev0.conf"),
+            &String::from_utf8_lossy(&first.stdout),
+        );
+        let path = path.to_str().expect("utf-8");
+        let check = qsal(&["check", "--device-type", device, path]);
+        let text = stdout(&check);
+        assert_eq!(check.status.code(), Some(0), "{suffix}: {text}");
+        assert!(!text.contains("error["), "{suffix}: {text}");
+        let again = qsal(&["expand", "--device-type", device, path]);
+        assert_eq!(again.status.code(), Some(0), "{suffix}");
+        assert_eq!(
+            again.stdout, first.stdout,
+            "{suffix}: expanding an expansion changes nothing"
+        );
+    }
+    // An edited expansion is checked as one: a ring outside the device is an error at its line.
+    let input = corpus_file("vyos-qat__quickassist_utilities_adf_ctl_conf_files_c6xx_dev0.conf");
+    let first = qsal(&[
+        "expand",
+        "--device-type",
+        "c6xx",
+        input.to_str().expect("utf-8"),
+    ]);
+    let edited = String::from_utf8_lossy(&first.stdout).replacen(
+        "Cy0RingAsymTx = 0",
+        "Cy0RingAsymTx = 99",
+        1,
+    );
+    let path = write_temp("edited_c6xx_dev0.conf", &edited);
+    let check = qsal(&["check", path.to_str().expect("utf-8")]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(stdout(&check).contains("error[Q701]"), "{}", stdout(&check));
 }

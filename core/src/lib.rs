@@ -54,4 +54,4 @@ pub mod value;
 
 pub use config::{Config, Entry, SectionRef, Text};
 pub use diag::{Code, Diagnostic, DiagnosticSink, Severity, Span};
-pub use profile::{DeviceProfile, DeviceType};
+pub use profile::{DeviceProfile, DeviceType, Driver};

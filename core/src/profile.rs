@@ -20,6 +20,16 @@ pub enum Generation {
     Gen4,
 }
 
+/// The driver package that owns a device type, whose expansion rules qsal follows: QAT.L.4.24 for the
+/// QAT 1.7 family, QAT20 for gen4 (`../shared/reference/qat-semantics.md` §2.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Driver {
+    /// QAT 1.7 (4.24): dh895xcc, c6xx, c3xxx, d15xx, 200xx, c4xxx and their VFs.
+    Qat17,
+    /// QAT 2.0 (QAT20): 4xxx, 401xx, 402xx and their VFs.
+    Qat20,
+}
+
 /// A supported device type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DeviceType {
@@ -205,6 +215,14 @@ impl fmt::Display for DeviceType {
 }
 
 impl DeviceProfile {
+    /// The driver family whose rules apply.
+    pub const fn driver(&self) -> Driver {
+        match self.generation {
+            Generation::Gen2 | Generation::Gen3 => Driver::Qat17,
+            Generation::Gen4 => Driver::Qat20,
+        }
+    }
+
     /// Distance from a request (tx) ring to its response (rx) ring: half the rings of a bank.
     pub const fn tx_rx_gap(&self) -> u8 {
         self.rings_per_bank / 2
@@ -216,20 +234,38 @@ impl DeviceProfile {
         (self.banks as u32).saturating_mul(self.tx_rx_gap() as u32)
     }
 
-    /// Whether the firmware of this device accepts `services` under `profile`.
+    /// Whether the driver accepts `ServicesEnabled = services` under `profile` (`adf_profiles[]` of
+    /// 4.24; the nine-value table of QAT20, which has no profiles and no `cy` spelling).
     pub const fn accepts(&self, services: Services, profile: ServicesProfile) -> bool {
         match self.generation {
             Generation::Gen2 => profile.allows(services),
+            // c4xxx: its own DEFAULT table; `cy;inline` is refused by 4.24 and accepted by later
+            // drivers, so qsal accepts it on the physical function.
             Generation::Gen3 => {
-                profile.allows(services) || (matches!(services, Services::CyInline) && !self.is_vf)
+                ServicesProfile::Default.allows(services)
+                    || (matches!(services, Services::CyInline) && !self.is_vf)
             }
-            Generation::Gen4 => !matches!(services, Services::CyDc | Services::CyInline),
+            Generation::Gen4 => matches!(
+                services,
+                Services::Dc
+                    | Services::Sym
+                    | Services::Asym
+                    | Services::AsymDc
+                    | Services::SymDc
+                    | Services::AsymSym
+            ),
         }
     }
 
-    /// Whether `ServicesProfile` means anything on this device (QAT 1.7 only).
+    /// Whether the driver reads `ServicesProfile` on this device: only the QAT 1.7 gen2 physical
+    /// functions do (VFs and c4xxx always use their default table, QAT20 never reads it).
     pub const fn has_services_profiles(&self) -> bool {
-        !matches!(self.generation, Generation::Gen4)
+        matches!(self.generation, Generation::Gen2) && !self.is_vf
+    }
+
+    /// Logical accelerators the driver generates `[Accelerator<n>]` sections for.
+    pub const fn logical_accelerators(&self) -> u32 {
+        1
     }
 }
 
@@ -300,5 +336,15 @@ mod tests {
         assert!(DeviceType::C4xxx.profile().accepts(Services::CyInline, d));
         assert!(qat4.accepts(Services::AsymSym, d));
         assert!(!qat4.accepts(Services::CyDc, d));
+        assert!(!qat4.accepts(Services::Cy, d), "QAT20 refuses `cy`");
+        assert!(
+            DeviceType::C4xxx
+                .profile()
+                .accepts(Services::Dc, ServicesProfile::Crypto)
+        );
+        assert!(!DeviceType::C4xxxVf.profile().accepts(Services::CyInline, d));
+        assert!(DeviceType::C6xx.profile().has_services_profiles());
+        assert!(!DeviceType::C6xxVf.profile().has_services_profiles());
+        assert!(!DeviceType::C4xxx.profile().has_services_profiles());
     }
 }

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
 use qsal_core::DeviceType;
-use qsal_core::config::SectionKind;
 use qsal_core::config::expanded::{Expanded, index, verify};
 use qsal_core::ring::ring_specs;
 
@@ -27,8 +26,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut used = HashSet::new();
     for section in expanded.sections() {
-        let name = section.name.compact();
-        if SectionKind::of(&name) != SectionKind::Kernel && !expanded.is_derived(&name) {
+        if !expanded.has_instances(&section.name.compact()) {
             continue;
         }
         ring_specs(section.body, &profile, |spec| {

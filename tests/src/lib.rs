@@ -7,9 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use qsal_backend_linux::RuntimeDir;
-use qsal_backend_linux::store::{DeviceConfig, write_devices};
-use qsal_core::expand::{ConfWriter, expand};
-use qsal_core::{Config, DeviceType};
+use qsal_backend_linux::store::{self, DeviceInput};
+use qsal_core::DeviceType;
 
 /// The directory holding the corpus configuration files.
 pub fn corpus_dir() -> PathBuf {
@@ -56,34 +55,29 @@ pub fn device_type_of(path: &Path) -> Option<DeviceType> {
     DeviceType::from_file_name(path.file_name()?.to_str()?)
 }
 
-/// Loads a device set into `runtime` the way `qsal up` does: each configuration is expanded for its
-/// accel id and written into the runtime directory.
+/// Loads a device set into `runtime` the way `qsal up` does (its one pipeline: check, expand,
+/// write); panics with the findings when the set does not load.
 pub fn up(runtime: &RuntimeDir, devices: &[(DeviceType, &str)]) {
-    let mut expanded = Vec::new();
-    for (accel_id, (device, text)) in devices.iter().enumerate() {
-        let config: Config<'_> =
-            Config::parse(text.as_bytes(), &mut qsal_core::diag::Counter::default());
-        let mut out = String::new();
-        expand(
-            &config,
-            *device,
-            accel_id as u32,
-            &mut ConfWriter::new(&mut out),
-        )
-        .expect("expands");
-        expanded.push(out);
-    }
     let source = Path::new("test");
-    let configs: Vec<DeviceConfig<'_>> = devices
+    let inputs: Vec<DeviceInput<'_>> = devices
         .iter()
-        .zip(&expanded)
-        .map(|((device_type, _), text)| DeviceConfig {
+        .map(|(device_type, text)| DeviceInput {
             device_type: *device_type,
             source,
-            expanded: text,
+            text: text.as_bytes(),
         })
         .collect();
-    write_devices(runtime, &configs, || {}).expect("write devices");
+    if let Err(e) = store::up(runtime, &inputs, || {}) {
+        let details = match &e {
+            store::UpError::Invalid(findings) => findings
+                .iter()
+                .flatten()
+                .map(|d| format!("\n  {}: {}", d.code(), d.message()))
+                .collect(),
+            _ => String::new(),
+        };
+        panic!("the device set does not load: {e}{details}");
+    }
 }
 
 /// A fresh, empty directory under the system temporary directory (mode 0700): its path, and the

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use qsal_core::DeviceType;
-use qsal_core::expand::{ConfWriter, WalkError, expand};
+use qsal_core::expand::{ConfWriter, WalkError, copy_expanded, expand};
 
 use crate::analysis::Analysis;
 use crate::error::CliError;
@@ -49,6 +49,16 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
         });
     }
     let mut out = String::new();
+    if analysis.expanded[0] {
+        copy_expanded(&file.bytes, &mut ConfWriter::new(&mut out))
+            .map_err(|e| CliError::Expand(format!("cannot write the expansion: {e}")))?;
+        print!("{out}");
+        eprintln!(
+            "qsal: {} is already an expansion; printed as it is",
+            file.name()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let summary = match expand(
         &analysis.configs[0],
         args.device_type,
@@ -64,15 +74,18 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
         }
     };
     print!("{out}");
+    let first_user = summary
+        .first_user_bank
+        .map(|b| format!(", FirstUserBundle = {b}"))
+        .unwrap_or_default();
     eprintln!(
-        "qsal: {} expanded for a {} at accel id {}: {} instances in {} of {} banks, FirstUserBundle = {}",
+        "qsal: {} expanded for a {} at accel id {}: {} instances in {} of {} banks{first_user}",
         file.name(),
         args.device_type,
         args.accel_id,
         summary.instances,
         summary.banks_used,
         summary.banks,
-        summary.first_user_bank
     );
     Ok(ExitCode::SUCCESS)
 }

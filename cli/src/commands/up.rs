@@ -3,14 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use qsal_backend_linux::store::{self, DeviceConfig};
-use qsal_core::DeviceType;
-use qsal_core::expand::{ConfWriter, expand};
+use qsal_backend_linux::store::{self, DeviceInput, UpError};
+use qsal_core::{DeviceType, Diagnostic};
 
 use crate::analysis::Analysis;
 use crate::error::CliError;
 use crate::input::SourceFile;
-use crate::render;
+use crate::render::{self, Finding};
 use crate::runtime_arg::RuntimeArg;
 
 /// Arguments of `qsal up`.
@@ -58,41 +57,41 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
         .iter()
         .map(|(_, path)| SourceFile::read(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let types: Vec<Option<DeviceType>> = args.devices.iter().map(|(t, _)| Some(*t)).collect();
-    let analysis = Analysis::run(&files, &types, false);
-    for (file, findings) in files.iter().zip(&analysis.findings) {
-        eprint!("{}", render::text(file, findings, false));
-    }
-    if analysis.has_errors() {
-        return Err(CliError::ConfigErrors {
-            what: "the device set".to_string(),
-            action: "nothing was loaded",
-        });
-    }
-    let mut expanded = Vec::new();
-    for (accel_id, (config, (device, _))) in analysis.configs.iter().zip(&args.devices).enumerate()
-    {
-        let mut text = String::new();
-        let accel = u32::try_from(accel_id).unwrap_or(u32::MAX);
-        let summary =
-            expand(config, *device, accel, &mut ConfWriter::new(&mut text)).map_err(|e| {
-                CliError::Expand(format!("device {accel_id} cannot be expanded: {e:?}"))
-            })?;
-        expanded.push((text, summary));
-    }
-    let configs: Vec<DeviceConfig<'_>> = args
+    let inputs: Vec<DeviceInput<'_>> = args
         .devices
         .iter()
-        .zip(&expanded)
-        .map(|((device_type, source), (text, _))| DeviceConfig {
+        .zip(&files)
+        .map(|((device_type, source), file)| DeviceInput {
             device_type: *device_type,
             source,
-            expanded: text,
+            text: &file.bytes,
         })
         .collect();
-    store::write_devices(&runtime, &configs, waiting)?;
-    for (accel_id, ((device, source), (_, summary))) in
-        args.devices.iter().zip(&expanded).enumerate()
+    let show = |findings: &[Vec<Diagnostic<'_>>]| {
+        for (file, found) in files.iter().zip(findings) {
+            let all: Vec<Finding<'_>> = found
+                .iter()
+                .cloned()
+                .map(|d| Finding::new(d, false))
+                .collect();
+            eprint!("{}", render::text(file, &all, false));
+        }
+    };
+    let loaded = match store::up(&runtime, &inputs, waiting) {
+        Ok(loaded) => loaded,
+        Err(UpError::Invalid(findings)) => {
+            show(&findings);
+            return Err(CliError::ConfigErrors {
+                what: "the device set".to_string(),
+                action: "nothing was loaded",
+            });
+        }
+        Err(UpError::Store(e)) => return Err(e.into()),
+        Err(e @ UpError::Expand { .. }) => return Err(CliError::Expand(e.to_string())),
+    };
+    show(&loaded.findings);
+    for (accel_id, ((device, source), summary)) in
+        args.devices.iter().zip(&loaded.summaries).enumerate()
     {
         println!(
             "device {accel_id}: {device} from {}: {} instances in {} of {} banks",
@@ -102,7 +101,8 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
             summary.banks
         );
     }
-    for line in analysis.slot_summary() {
+    let types: Vec<Option<DeviceType>> = args.devices.iter().map(|(t, _)| Some(*t)).collect();
+    for line in Analysis::run(&files, &types, false).slot_summary() {
         println!("{line}");
     }
     println!("runtime directory: {}", runtime.root().display());

@@ -8,15 +8,18 @@
 
 use core::fmt;
 
-use super::keys::SectionKind;
+use super::keys::{self, SectionKind};
 use super::lex::{self, Line};
 use super::locate::{self, SectionText};
 use super::text::{Text, name_hash};
+use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Span};
 use crate::expand::MAX_BANKS;
 use crate::names::derived_base;
 use crate::profile::DeviceProfile;
-use crate::ring::{RingKeyError, ring_specs};
+use crate::ring::{KeyProblem, RingKeyError, ring_specs};
+use crate::strings::KeyName;
 use crate::strings::NameBuf;
+use crate::value::kernel_auto;
 
 /// Where one section is in an expanded text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,18 +140,50 @@ impl<'a> Expanded<'a> {
         locate::sections(self.text)
     }
 
+    /// Whether the kernel places instances of section `name`: a kernel section or a derived one.
+    pub fn has_instances(&self, name: &str) -> bool {
+        SectionKind::of(name, self.profile.driver()) == SectionKind::Kernel || self.is_derived(name)
+    }
+
     /// Whether `name` is a derived (per-process) section of a section of this text.
     pub fn is_derived(&self, name: &str) -> bool {
         derived_base(name).is_some_and(|base| self.has_section(base))
     }
 
-    /// The names of the user sections: neither `[GENERAL]`, a kernel or special section, nor a
-    /// derived one; in file order.
+    /// The names of the user sections: neither `[GENERAL]`, a kernel or special section, a
+    /// derived one, nor an accelerator section the kernel generated; in file order.
     pub fn user_sections(&self) -> impl Iterator<Item = Text<'a>> + '_ {
         self.sections().map(|s| s.name).filter(move |name| {
             let name = name.compact();
-            SectionKind::of(&name) == SectionKind::User && !self.is_derived(&name)
+            SectionKind::of(&name, self.profile.driver()) == SectionKind::User
+                && !self.is_derived(&name)
+                && !self.is_generated_accelerator(&name)
         })
+    }
+
+    /// Whether the text is an expansion (what `qsal expand` prints and a device file holds) rather
+    /// than a configuration to expand: `[GENERAL]` has no `ConfigVersion` (expansion removes it)
+    /// and has `FirstUserBundle`, or some section is a derived one or a generated accelerator.
+    pub fn looks_expanded(&self) -> bool {
+        let general = self.section(keys::GENERAL).unwrap_or_default();
+        if locate::value(general, keys::CONFIG_VERSION).is_some() {
+            return false;
+        }
+        locate::value(general, keys::FIRST_USER_BUNDLE).is_some()
+            || self.sections().any(|s| {
+                let name = s.name.compact();
+                self.is_derived(&name) || self.is_generated_accelerator(&name)
+            })
+    }
+
+    /// Whether `name` is an `[Accelerator<n>]` section the kernel generated (one with per-process
+    /// derived sections was a user section of that name).
+    fn is_generated_accelerator(&self, name: &str) -> bool {
+        name.strip_prefix(keys::ACCELERATOR)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            && !self
+                .sections()
+                .any(|s| crate::names::derived_base(&s.name.compact()).is_some_and(|b| b == name))
     }
 }
 
@@ -206,6 +241,29 @@ impl fmt::Display for ExpandedError {
 
 impl core::error::Error for ExpandedError {}
 
+/// Checks an expanded configuration as `qsal check` checks a file: every grammar finding of its
+/// lines (without tables, so hundreds of derived sections are fine) and [`verify`] (a
+/// [`DiagKind::ExpandedInvalid`] finding at the line at fault). `text` is the text of `expanded`
+/// (the findings borrow it; the view's index may live shorter).
+pub fn check_expanded<'a>(
+    text: &'a [u8],
+    expanded: &Expanded<'_>,
+    sink: &mut impl DiagnosticSink<'a>,
+) {
+    super::lint::lint(text, sink);
+    if let Err(error) = verify(expanded) {
+        let line = error.line;
+        sink.report(Diagnostic::new(
+            DiagKind::ExpandedInvalid(error),
+            Span {
+                line,
+                column: 1,
+                ..Span::FILE
+            },
+        ));
+    }
+}
+
 /// Bank × ring bits of a device (at most 128 banks of 16 rings).
 struct RingSet([u64; MAX_BANKS * 16 / 64]);
 
@@ -254,9 +312,10 @@ pub fn verify(expanded: &Expanded<'_>) -> Result<(), ExpandedError> {
         }
     }
     let mut used = RingSet([0; MAX_BANKS * 16 / 64]);
+    adi_rings(expanded, &mut used)?;
     for section in expanded.sections() {
         let name = section.name.compact();
-        if SectionKind::of(&name) != SectionKind::Kernel && !expanded.is_derived(&name) {
+        if !expanded.has_instances(&name) {
             continue;
         }
         let mut clash = None;
@@ -291,14 +350,78 @@ pub fn verify(expanded: &Expanded<'_>) -> Result<(), ExpandedError> {
     Ok(())
 }
 
+/// Marks the banks a QAT20 `[SIOV]` reserved for its ADIs (`Adi<j>BankNumber`, `Adi<j>RingTx`,
+/// `Adi<j>RingRx` for `j < NumberAdis`), checking they are inside the device and distinct.
+fn adi_rings(expanded: &Expanded<'_>, used: &mut RingSet) -> Result<(), ExpandedError> {
+    let Some(section) = expanded.sections().find(|s| {
+        SectionKind::of(&s.name.compact(), expanded.profile().driver()) == SectionKind::Siov
+    }) else {
+        return Ok(());
+    };
+    let text = expanded.text();
+    let fail = |key: KeyName, problem: KeyProblem, at: Option<usize>| ExpandedError {
+        line: locate::line_of(text, section.body_at.saturating_add(at.unwrap_or(0))),
+        problem: ExpandedProblem::Ring {
+            section: crate::strings::copy(&section.name.compact()),
+            error: RingKeyError { key, problem, at },
+        },
+    };
+    let adis = match locate::entry(section.body, keys::NUMBER_ADIS) {
+        None => 0,
+        Some(e) => kernel_auto(&e.value.compact()).ok_or_else(|| {
+            fail(
+                crate::strings::copy(keys::NUMBER_ADIS),
+                KeyProblem::NotANumber,
+                Some(e.key_at),
+            )
+        })?,
+    };
+    let profile = expanded.profile();
+    for j in 0..adis {
+        let ring_of = |suffix: &str, limit: u32| -> Result<u32, ExpandedError> {
+            let mut key = KeyName::new();
+            let _ = core::fmt::Write::write_fmt(&mut key, format_args!("Adi{j}{suffix}"));
+            let entry = locate::entry(section.body, &key)
+                .ok_or_else(|| fail(key.clone(), KeyProblem::Missing, None))?;
+            let value = crate::value::parse_decimal(&entry.value.compact())
+                .map_err(|_| fail(key.clone(), KeyProblem::NotANumber, Some(entry.key_at)))?;
+            if value >= limit {
+                return Err(fail(
+                    key,
+                    KeyProblem::OutOfRange { value, limit },
+                    Some(entry.key_at),
+                ));
+            }
+            Ok(value)
+        };
+        let bank = ring_of("BankNumber", u32::from(profile.banks))?;
+        let rings = u32::from(profile.rings_per_bank);
+        for ring in [ring_of("RingTx", rings)?, ring_of("RingRx", rings)?] {
+            let (bank, ring) = (
+                u16::try_from(bank).unwrap_or(0),
+                u8::try_from(ring).unwrap_or(0),
+            );
+            if !used.mark(bank, ring) {
+                return Err(ExpandedError {
+                    line: section.line,
+                    problem: ExpandedProblem::RingInUse {
+                        bank,
+                        ring,
+                        section: crate::strings::copy(&section.name.compact()),
+                        first: crate::strings::copy(&section.name.compact()),
+                    },
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The first section before `before` whose instances use ring `ring` of bank `bank` (or this one,
 /// when it uses the ring twice itself).
 fn first_user(expanded: &Expanded<'_>, bank: u16, ring: u8, before: usize) -> NameBuf {
     for section in expanded.sections() {
-        let name = section.name.compact();
-        if section.body_at > before
-            || (SectionKind::of(&name) != SectionKind::Kernel && !expanded.is_derived(&name))
-        {
+        if section.body_at > before || !expanded.has_instances(&section.name.compact()) {
             continue;
         }
         let mut hit = false;

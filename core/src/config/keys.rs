@@ -2,6 +2,7 @@
 
 use core::fmt::Write as _;
 
+use crate::profile::Driver;
 use crate::strings::KeyName;
 
 /// `[GENERAL]`: device-wide settings.
@@ -31,6 +32,16 @@ pub const CY_NUM_CONCURRENT_ASYM: &str = "CyNumConcurrentAsymRequests";
 pub const CY_NUM_CONCURRENT_SYM: &str = "CyNumConcurrentSymRequests";
 /// Default compression ring depth in `[GENERAL]`.
 pub const DC_NUM_CONCURRENT: &str = "DcNumConcurrentRequests";
+/// Interrupt coalescing on or off, in `[GENERAL]` (default 1).
+pub const COALESCING_ENABLED: &str = "InterruptCoalescingEnabled";
+/// Interrupt coalescing timer in nanoseconds, in `[GENERAL]` (default 10000).
+pub const COALESCING_TIMER_NS: &str = "InterruptCoalescingTimerNs";
+/// Responses per coalesced interrupt, in `[GENERAL]` (default 0).
+pub const COALESCING_NUM_RESPONSES: &str = "InterruptCoalescingNumResponses";
+/// `PkeServiceDisabled` in `[GENERAL]` (parsed by QAT20 only).
+pub const PKE_SERVICE_DISABLED: &str = "PkeServiceDisabled";
+/// `NumberAdis` of `[SIOV]`: Scalable-IOV ADIs to reserve banks for (QAT20).
+pub const NUMBER_ADIS: &str = "NumberAdis";
 /// `NumProcesses` of a user section.
 pub const NUM_PROCESSES: &str = "NumProcesses";
 /// `LimitDevAccess` of a user section.
@@ -45,28 +56,45 @@ pub const DEFAULT_SYM_REQUESTS: u32 = 512;
 /// Default compression requests in flight per ring (`ADF_CFG_DEF_DC_RING_SIZE`).
 pub const DEFAULT_DC_REQUESTS: u32 = 512;
 
-/// What a section is for, decided by its name.
+/// The section the kernel generates per logical accelerator (`[Accelerator0]`, …), and the name
+/// that asks for them.
+pub const ACCELERATOR: &str = "Accelerator";
+
+/// What a section is for, decided by its name and the driver family
+/// (`../shared/reference/qat-semantics.md` §1.5 and §2.6.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SectionKind {
     /// `[GENERAL]`.
     General,
-    /// `[KERNEL]` or `[KERNEL_QAT]`: instances created directly, no expansion.
+    /// `[KERNEL]`, and `[KERNEL_QAT]` on QAT 1.7: instances created directly, no expansion.
     Kernel,
-    /// `[SIOV]`, `[INLINE]`, `[DEBUG]`: settings the driver handles itself.
-    Special,
-    /// Anything else: a user process section, expanded per process.
+    /// `[SIOV]` on QAT20: reserves banks for Scalable-IOV ADIs before the user sections.
+    Siov,
+    /// A section the driver neither expands nor cleans up: `[Accelerator]` (the request for the
+    /// generated accelerator sections) and, on QAT20, `[INLINE]`.
+    Inert,
+    /// Anything else: a user process section, expanded per process — on QAT 1.7 `[INLINE]`,
+    /// `[SIOV]` and `[DEBUG]` too, on QAT20 `[KERNEL_QAT]` and `[DEBUG]`.
     User,
 }
 
 impl SectionKind {
-    /// Classifies a section by its (compacted) name.
-    pub fn of(name: &str) -> Self {
-        match name {
-            GENERAL => Self::General,
-            KERNEL | KERNEL_QAT => Self::Kernel,
-            SIOV | INLINE | DEBUG => Self::Special,
+    /// Classifies a section by its (compacted) name for a driver family.
+    pub fn of(name: &str, driver: Driver) -> Self {
+        match (name, driver) {
+            (GENERAL, _) => Self::General,
+            (KERNEL, _) | (KERNEL_QAT, Driver::Qat17) => Self::Kernel,
+            (SIOV, Driver::Qat20) => Self::Siov,
+            (INLINE, Driver::Qat20) | (ACCELERATOR, _) => Self::Inert,
             _ => Self::User,
         }
+    }
+
+    /// Whether the clean-up after expansion keeps every key of user section `name` instead of
+    /// reducing it to `LimitDevAccess`: the driver matches `Accelerator` (and on QAT20 `SIOV`)
+    /// anywhere in the name.
+    pub fn keeps_all_keys(name: &str, driver: Driver) -> bool {
+        name.contains(ACCELERATOR) || (driver == Driver::Qat20 && name.contains(SIOV))
     }
 }
 
@@ -179,10 +207,20 @@ mod tests {
 
     #[test]
     fn kinds_and_keys() {
-        assert_eq!(SectionKind::of("GENERAL"), SectionKind::General);
-        assert_eq!(SectionKind::of("KERNEL_QAT"), SectionKind::Kernel);
-        assert_eq!(SectionKind::of("SIOV"), SectionKind::Special);
-        assert_eq!(SectionKind::of("general"), SectionKind::User);
+        use Driver::{Qat17, Qat20};
+        assert_eq!(SectionKind::of("GENERAL", Qat20), SectionKind::General);
+        assert_eq!(SectionKind::of("KERNEL_QAT", Qat17), SectionKind::Kernel);
+        assert_eq!(SectionKind::of("KERNEL_QAT", Qat20), SectionKind::User);
+        assert_eq!(SectionKind::of("SIOV", Qat20), SectionKind::Siov);
+        for name in ["SIOV", "INLINE", "DEBUG"] {
+            assert_eq!(SectionKind::of(name, Qat17), SectionKind::User, "{name}");
+        }
+        assert_eq!(SectionKind::of("INLINE", Qat20), SectionKind::Inert);
+        assert_eq!(SectionKind::of("DEBUG", Qat20), SectionKind::User);
+        assert_eq!(SectionKind::of("general", Qat17), SectionKind::User);
+        assert!(SectionKind::keeps_all_keys("MyAccelerator", Qat17));
+        assert!(!SectionKind::keeps_all_keys("MySIOV", Qat17));
+        assert!(SectionKind::keeps_all_keys("SIOV_2", Qat20));
         assert_eq!(
             instance_key(Family::Dc, 12, "CoreAffinity").as_str(),
             "Dc12CoreAffinity"

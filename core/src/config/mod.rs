@@ -14,10 +14,12 @@
 pub mod expanded;
 pub mod keys;
 mod lex;
+pub mod lint;
 pub mod locate;
 mod model;
 mod parse;
 mod text;
+pub mod user;
 
 pub use keys::{Family, SectionKind};
 pub use model::{Config, Entry, Section, SectionRef};

@@ -8,6 +8,7 @@ use super::keys::SectionKind;
 use super::text::{Text, fingerprint};
 use crate::diag::{DiagnosticSink, Span};
 use crate::limits::{DEFAULT_ENTRIES, DEFAULT_SECTIONS};
+use crate::profile::Driver;
 
 /// Index value meaning "no entry".
 pub(crate) const NONE: u16 = u16::MAX;
@@ -137,9 +138,9 @@ impl<'c, 'a> SectionRef<'c, 'a> {
         self.section.span
     }
 
-    /// What the section is for.
-    pub fn kind(&self) -> SectionKind {
-        SectionKind::of(&self.section.name.compact())
+    /// What the section is for under the rules of `driver`.
+    pub fn kind(&self, driver: Driver) -> SectionKind {
+        SectionKind::of(&self.section.name.compact(), driver)
     }
 
     /// Number of keys.

@@ -90,16 +90,7 @@ where
     }
 
     fn span(&self, range: Range) -> Span {
-        let column = range
-            .start
-            .saturating_sub(self.line_start)
-            .saturating_add(1);
-        Span {
-            offset: u32::try_from(range.start).unwrap_or(u32::MAX),
-            len: u32::try_from(range.end.saturating_sub(range.start)).unwrap_or(u32::MAX),
-            line: self.line,
-            column: u32::try_from(column).unwrap_or(u32::MAX),
-        }
+        span_in_line(range, self.line, self.line_start)
     }
 
     fn report(&mut self, kind: DiagKind<'a>, span: Span) {
@@ -272,44 +263,82 @@ where
     /// Checks one name, key or value and wraps it as [`Text`]; reports and returns `None` when it
     /// cannot be used.
     fn text(&mut self, range: Range, part: Part) -> Option<Text<'a>> {
-        let bytes = self.bytes(range);
-        let mut spaced = false;
-        let mut control = None;
-        let plain = bytes.iter().all(|&b| b > b' ');
-        for (at, &byte) in bytes.iter().enumerate().filter(|_| !plain) {
-            if is_blank(byte) {
-                spaced = true;
-            } else if byte < b' ' && control.is_none() {
-                control = Some((at, byte));
-            }
+        let (line, line_start) = (self.line, self.line_start);
+        check_text(
+            self.config.input,
+            range,
+            part,
+            |r| span_in_line(r, line, line_start),
+            self.sink,
+        )
+    }
+}
+
+/// The span of `range` on line `line`, which starts at byte `line_start`.
+pub(super) fn span_in_line(range: Range, line: u32, line_start: usize) -> Span {
+    let column = range.start.saturating_sub(line_start).saturating_add(1);
+    Span {
+        offset: u32::try_from(range.start).unwrap_or(u32::MAX),
+        len: u32::try_from(range.end.saturating_sub(range.start)).unwrap_or(u32::MAX),
+        line,
+        column: u32::try_from(column).unwrap_or(u32::MAX),
+    }
+}
+
+/// Checks one name, key or value of `input` and wraps it as [`Text`]; reports what is wrong to
+/// `sink` and returns `None` when it cannot be used (too long, not UTF-8, a control byte where
+/// none may be). Inner whitespace is reported and kept (it is removed on demand).
+pub(super) fn check_text<'a>(
+    input: &'a [u8],
+    range: Range,
+    part: Part,
+    span: impl Fn(Range) -> Span,
+    sink: &mut impl DiagnosticSink<'a>,
+) -> Option<Text<'a>> {
+    let bytes = range.of(input);
+    let mut spaced = false;
+    let mut control = None;
+    let plain = bytes.iter().all(|&b| b > b' ');
+    for (at, &byte) in bytes.iter().enumerate().filter(|_| !plain) {
+        if is_blank(byte) {
+            spaced = true;
+        } else if byte < b' ' && control.is_none() {
+            control = Some((at, byte));
         }
-        if let Some((at, byte)) = control {
-            let start = range.start.saturating_add(at);
-            let span = self.span(Range {
+    }
+    if let Some((at, byte)) = control {
+        let start = range.start.saturating_add(at);
+        let kind = DiagKind::ControlCharacter { part, byte };
+        let fatal = kind.severity() == crate::diag::Severity::Error;
+        sink.report(Diagnostic::new(
+            kind,
+            span(Range {
                 start,
                 end: start.saturating_add(1),
-            });
-            let kind = DiagKind::ControlCharacter { part, byte };
-            let fatal = kind.severity() == crate::diag::Severity::Error;
-            self.report(kind, span);
-            if fatal {
-                return None;
-            }
-        }
-        let span = self.span(range);
-        let Ok(raw) = core::str::from_utf8(bytes) else {
-            self.report(DiagKind::InvalidUtf8 { part }, span);
-            return None;
-        };
-        let text = Text::with_spacing(raw, spaced);
-        let len = text.len();
-        if len >= MAX_STR_LEN {
-            self.report(DiagKind::TooLong { part, len }, span);
+            }),
+        ));
+        if fatal {
             return None;
         }
-        if spaced && len > 0 {
-            self.report(DiagKind::InnerWhitespace { part, text }, span);
-        }
-        Some(text)
     }
+    let Ok(raw) = core::str::from_utf8(bytes) else {
+        sink.report(Diagnostic::new(DiagKind::InvalidUtf8 { part }, span(range)));
+        return None;
+    };
+    let text = Text::with_spacing(raw, spaced);
+    let len = text.len();
+    if len >= MAX_STR_LEN {
+        sink.report(Diagnostic::new(
+            DiagKind::TooLong { part, len },
+            span(range),
+        ));
+        return None;
+    }
+    if spaced && len > 0 {
+        sink.report(Diagnostic::new(
+            DiagKind::InnerWhitespace { part, text },
+            span(range),
+        ));
+    }
+    Some(text)
 }

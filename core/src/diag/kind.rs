@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::config::expanded::ExpandedError;
 use crate::config::{Family, Text};
 use crate::expand::Shortage;
 use crate::profile::DeviceType;
@@ -164,6 +165,18 @@ pub enum DiagKind<'a> {
         /// The value found.
         value: Text<'a>,
     },
+    /// QAT20: `PkeServiceDisabled` is not a number the driver reads.
+    InvalidPkeServiceDisabled {
+        /// The value found.
+        value: Text<'a>,
+    },
+    /// QAT20: `PkeServiceDisabled` removes asymmetric crypto that `ServicesEnabled` asks for.
+    AsymDisabled {
+        /// The value found.
+        value: Text<'a>,
+        /// `ServicesEnabled`.
+        services: Services,
+    },
 
     // ---- Q3xx: instances and processes ---------------------------------------------------------
     /// A numeric key whose value is not a plain decimal number.
@@ -232,17 +245,38 @@ pub enum DiagKind<'a> {
         /// The section.
         section: Text<'a>,
     },
+    /// QAT20 `[SIOV]`: `NumberAdis` is not a number the driver reads.
+    InvalidNumberAdis {
+        /// The value found.
+        value: Text<'a>,
+    },
+    /// A number that is not plain decimal but that the driver reads as meant (`0x2` processes,
+    /// `+1`).
+    NumberReadAs {
+        /// The key.
+        key: Text<'a>,
+        /// The value found.
+        value: Text<'a>,
+        /// What the driver reads.
+        number: u32,
+    },
 
     // ---- Q4xx: names ---------------------------------------------------------------------------
-    /// A derived section name longer than 31 bytes.
+    /// The derived name of process 0 is longer than 31 bytes: no process can start.
     DerivedNameTooLong {
         /// The user section.
         section: Text<'a>,
-        /// The longest derived name.
+        /// The name of process 0.
         example: NameBuf,
     },
     /// A user section name that cannot be used as a slot (lease) name.
     UnsafeSectionName {
+        /// The section.
+        section: Text<'a>,
+    },
+    /// A user section whose name contains `Accelerator` (or, on QAT20, `SIOV`): the driver keeps
+    /// all its keys after expansion (and merges its per-bank settings into `[Accelerator0]`).
+    KeepsAllKeys {
         /// The section.
         section: Text<'a>,
     },
@@ -252,16 +286,32 @@ pub enum DiagKind<'a> {
     NotEnoughRings(Shortage<'a>),
     /// Event-driven instances need more banks than are free.
     NotEnoughEpollBanks(Shortage<'a>),
-    /// `NumProcesses` above what the device's slot search ever tries.
-    TooManyProcesses {
+    /// Some derived names of a section can never be handed out: the slot search of every device
+    /// that has them stops earlier, or they are 32 bytes or longer.
+    UnusableSlots {
         /// The section.
         section: Text<'a>,
         /// `NumProcesses`.
         processes: u32,
+        /// How many names can be handed out.
+        usable: u32,
+        /// The name of process 0.
+        first: NameBuf,
+        /// The name of the last process that can start (empty when none).
+        last: NameBuf,
+        /// What stops the others.
+        limit: SlotLimit,
+    },
+    /// QAT20 `[SIOV]` asks for more ADIs than there are banks after the kernel's.
+    TooManyAdis {
+        /// ADIs asked for.
+        adis: u32,
+        /// The first bank they would take (the highest kernel bank + 1).
+        first: u16,
+        /// Banks of the device.
+        banks: u16,
         /// The device type.
         device: DeviceType,
-        /// The limit.
-        max: u32,
     },
 
     // ---- Q6xx: consistency across the devices of one machine -----------------------------------
@@ -294,9 +344,52 @@ pub enum DiagKind<'a> {
         /// A device that has it.
         device: u32,
     },
+    // ---- Q7xx: expanded configurations --------------------------------------------------------
+    /// An expanded configuration (a device file, `qsal expand` output) the core cannot use.
+    ExpandedInvalid(ExpandedError),
+
+    /// A section's `NumberCyInstances` or `NumberDcInstances` differs between devices.
+    InstanceCountsDiffer {
+        /// The section.
+        section: Text<'a>,
+        /// The count key.
+        key: Text<'a>,
+        /// Its value in this file.
+        here: u32,
+        /// Its value on `device`.
+        there: u32,
+        /// The first device that has the section.
+        device: u32,
+    },
+}
+
+/// What keeps derived names of a section from being handed out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SlotLimit {
+    /// The slot search of a device tries at most `max` names per section (`GET_MAX_PROCESSES`).
+    Search {
+        /// The device type.
+        device: DeviceType,
+        /// Its limit.
+        max: u32,
+    },
+    /// QAT's user library refuses derived names of 32 bytes or more.
+    NameLength {
+        /// The first name that is too long.
+        first_long: NameBuf,
+    },
 }
 
 impl DiagKind<'_> {
+    /// Every code a diagnostic can have, in order (documented in `docs/diagnostics.md`).
+    pub const CODES: [&'static str; 49] = [
+        "Q101", "Q102", "Q103", "Q104", "Q105", "Q106", "Q107", "Q108", "Q109", "Q110", "Q111",
+        "Q112", "Q113", "Q114", "Q115", "Q116", "Q117", "Q201", "Q202", "Q203", "Q204", "Q205",
+        "Q206", "Q207", "Q208", "Q209", "Q210", "Q301", "Q302", "Q303", "Q304", "Q305", "Q306",
+        "Q307", "Q308", "Q309", "Q310", "Q401", "Q402", "Q403", "Q501", "Q502", "Q503", "Q504",
+        "Q601", "Q602", "Q603", "Q604", "Q701",
+    ];
+
     /// The stable code of this cause.
     pub fn code(&self) -> super::Code {
         super::Code(match self {
@@ -325,6 +418,8 @@ impl DiagKind<'_> {
             Self::ServicesNotSupported { .. } => "Q206",
             Self::InvalidServicesProfile { .. } => "Q207",
             Self::InvalidConcurrentRequests { .. } => "Q208",
+            Self::InvalidPkeServiceDisabled { .. } => "Q209",
+            Self::AsymDisabled { .. } => "Q210",
             Self::NotDecimal { .. } => "Q301",
             Self::MissingInstanceCount { .. } => "Q302",
             Self::InstancesWithoutService { .. } => "Q303",
@@ -333,14 +428,20 @@ impl DiagKind<'_> {
             Self::InvalidPollingMode { .. } => "Q306",
             Self::InvalidCoreAffinity { .. } => "Q307",
             Self::MissingNumProcesses { .. } => "Q308",
+            Self::InvalidNumberAdis { .. } => "Q309",
+            Self::NumberReadAs { .. } => "Q310",
             Self::DerivedNameTooLong { .. } => "Q401",
             Self::UnsafeSectionName { .. } => "Q402",
+            Self::KeepsAllKeys { .. } => "Q403",
             Self::NotEnoughRings(_) => "Q501",
             Self::NotEnoughEpollBanks(_) => "Q502",
-            Self::TooManyProcesses { .. } => "Q503",
+            Self::UnusableSlots { .. } => "Q503",
+            Self::TooManyAdis { .. } => "Q504",
             Self::LimitDevAccessDiffers { .. } => "Q601",
             Self::NumProcessesDiffers { .. } => "Q602",
             Self::LimitedSectionMissing { .. } => "Q603",
+            Self::InstanceCountsDiffer { .. } => "Q604",
+            Self::ExpandedInvalid(_) => "Q701",
         })
     }
 
@@ -356,12 +457,37 @@ impl DiagKind<'_> {
             | Self::NumProcessesDiffers { .. }
             | Self::LimitedSectionMissing { .. }
             | Self::EmptyKey
-            | Self::BareCarriageReturn => super::Severity::Warning,
+            | Self::BareCarriageReturn
+            | Self::InvalidServicesProfile { .. }
+            | Self::AsymDisabled { .. }
+            | Self::NumberReadAs { .. }
+            | Self::KeepsAllKeys { .. }
+            | Self::InstanceCountsDiffer { .. } => super::Severity::Warning,
+            Self::UnusableSlots { usable, .. } if *usable > 0 => super::Severity::Warning,
             Self::ControlCharacter {
                 part: Part::Value,
                 byte,
             } if *byte != 0 => super::Severity::Warning,
             _ => super::Severity::Error,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_listed() {
+        assert!(DiagKind::CODES.windows(2).all(|w| w[0] < w[1]));
+        for kind in [
+            DiagKind::EmptyKey,
+            DiagKind::MissingGeneral,
+            DiagKind::KeepsAllKeys {
+                section: Text::new("A"),
+            },
+        ] {
+            assert!(DiagKind::CODES.contains(&kind.code().as_str()));
         }
     }
 }

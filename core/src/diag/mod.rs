@@ -10,7 +10,7 @@ mod text;
 
 use core::fmt;
 
-pub use kind::{DiagKind, Part};
+pub use kind::{DiagKind, Part, SlotLimit};
 
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -2,11 +2,12 @@
 
 use core::fmt;
 
-use super::{DiagKind, Part};
+use super::{DiagKind, Part, SlotLimit};
+use crate::config::Text;
 use crate::config::keys;
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_INSTANCES, MAX_STR_LEN};
 use crate::profile::DeviceType;
-use crate::value::{NumberError, Services, ServicesProfile};
+use crate::value::{NumberError, Services, ServicesProfile, kernel_number};
 
 /// Displays the message of a [`DiagKind`].
 pub(super) struct Message<'d, 'a>(pub &'d DiagKind<'a>);
@@ -46,6 +47,62 @@ impl fmt::Display for ForDevice {
             Some(device) => write!(f, "a {device}"),
             None => f.write_str("any supported device"),
         }
+    }
+}
+
+/// The message of a number that is not plain decimal: what the driver would do with it, by key.
+fn not_decimal(
+    f: &mut fmt::Formatter<'_>,
+    key: &Text<'_>,
+    value: &Text<'_>,
+    error: NumberError,
+) -> fmt::Result {
+    let hex = error == NumberError::Hexadecimal;
+    let read = kernel_number(&value.compact());
+    if key.eq_str(keys::LIMIT_DEV_ACCESS) {
+        return if hex {
+            write!(
+                f,
+                "LimitDevAccess = `{value}` is hexadecimal: the driver names the derived sections as if it were {} but its slot search reads 0, so no process could start",
+                read.unwrap_or(0)
+            )
+        } else {
+            write!(
+                f,
+                "LimitDevAccess = `{value}` is read as 0 by the driver, so processes would not be confined to one device"
+            )
+        };
+    }
+    if key.eq_str(keys::NUM_PROCESSES) {
+        return match read {
+            Some(n) => write!(
+                f,
+                "NumProcesses = `{value}` is not decimal: the driver reads it as hexadecimal {n}"
+            ),
+            None => write!(
+                f,
+                "NumProcesses = `{value}` is not a number: the driver reads it as 0, so no process could start"
+            ),
+        };
+    }
+    let compact = key.compact();
+    match (hex, read) {
+        (true, Some(n)) if compact.ends_with("Instances") => write!(
+            f,
+            "{key} = `{value}` is hexadecimal: the kernel reserves rings for {n} instances, but QAT's user library reads it as 0, so processes get no instance"
+        ),
+        (true, Some(_)) if compact.ends_with("IsPolled") => write!(
+            f,
+            "{key} = `{value}` is hexadecimal: the kernel places a polled instance, but QAT's user library reads it as 0 (interrupts) and refuses the instance at start"
+        ),
+        (true, Some(n)) if compact.contains("NumConcurrent") => write!(
+            f,
+            "{key} = `{value}` is hexadecimal: the kernel reads it as {n}, but QAT's user library reads request depths in decimal only"
+        ),
+        _ => write!(
+            f,
+            "{key} = `{value}` is not accepted: {error}; the driver refuses the device"
+        ),
     }
 }
 
@@ -140,19 +197,32 @@ impl fmt::Display for Message<'_, '_> {
                     profile.as_str()
                 ),
             },
-            K::InvalidServicesProfile { value } => {
-                write!(
-                    f,
-                    "ServicesProfile `{value}` is not a known firmware profile"
-                )
-            }
+            K::InvalidServicesProfile { value } => write!(
+                f,
+                "ServicesProfile `{value}` is not a known firmware profile; the driver logs it and loads the DEFAULT profile"
+            ),
             K::InvalidConcurrentRequests { key, value } => write!(
                 f,
-                "{key} = {value} is not a power of two between 64 and 65536"
+                "{key} = {value}: the driver copies it into every instance, and QAT's user library refuses each of them at start (it takes a power of two from 64 to 65536)"
             ),
-            K::NotDecimal { key, value, error } => {
-                write!(f, "{key} = `{value}` is not accepted: {error}")
-            }
+            K::InvalidPkeServiceDisabled { value } => write!(
+                f,
+                "PkeServiceDisabled = `{value}` is not a number; the QAT 2.0 driver refuses the device (\"Failed to do device init\")"
+            ),
+            K::AsymDisabled { value, services } => write!(
+                f,
+                "PkeServiceDisabled = {value} removes asymmetric crypto, but ServicesEnabled = {} asks for it: QAT's user library refuses to start on this device",
+                services.as_str()
+            ),
+            K::NotDecimal { key, value, error } => not_decimal(f, key, value, *error),
+            K::NumberReadAs { key, value, number } => write!(
+                f,
+                "{key} = `{value}` is not plain decimal; the driver reads it as {number}"
+            ),
+            K::InvalidNumberAdis { value } => write!(
+                f,
+                "NumberAdis = `{value}` is not a number the QAT 2.0 driver reads; it refuses the device (\"Failed to create siov section\")"
+            ),
             K::MissingInstanceCount { section, family } => write!(
                 f,
                 "section [{section}] has no {} although ServicesEnabled enables {}",
@@ -185,7 +255,7 @@ impl fmt::Display for Message<'_, '_> {
                 if *kernel {
                     write!(
                         f,
-                        "{key} = {value}: a kernel instance uses interrupts (0) or polling (1)"
+                        "{key} = `{value}` is not a number; the driver refuses the device"
                     )
                 } else {
                     write!(
@@ -203,12 +273,16 @@ impl fmt::Display for Message<'_, '_> {
             ),
             K::DerivedNameTooLong { example, .. } => write!(
                 f,
-                "derived section name `{example}` is {} bytes; QAT's user-space library accepts at most {MAX_DERIVED_NAME_LEN}",
+                "the derived section name of process 0, `{example}`, is {} bytes; QAT's user-space library accepts at most {MAX_DERIVED_NAME_LEN}, so no process can start",
                 example.len()
             ),
             K::UnsafeSectionName { section } => {
                 write!(f, "section name [{section}] cannot be used as a slot name")
             }
+            K::KeepsAllKeys { section } => write!(
+                f,
+                "[{section}] has `Accelerator` (or, on QAT 2.0, `SIOV`) in its name: the driver keeps all its keys after expansion instead of reducing it to LimitDevAccess, and merges its per-bank settings into a section named [Accelerator0]"
+            ),
             K::NotEnoughRings(s) => {
                 let needed = s.processes.saturating_mul(s.instances);
                 write!(
@@ -247,14 +321,45 @@ impl fmt::Display for Message<'_, '_> {
                 "each of the {} processes of [{}] needs a bank of its own for its event-driven (IsPolled = 2) instances, but only {} of the {} banks of a {} are free for them",
                 s.processes, s.section, s.free_banks_before, s.banks, s.device
             ),
-            K::TooManyProcesses {
+            K::UnusableSlots {
                 section,
                 processes,
+                usable,
+                first,
+                last,
+                limit,
+            } => {
+                if *usable == 0 {
+                    write!(
+                        f,
+                        "[{section}] has NumProcesses = {processes} but no process can ever start"
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        "[{section}] has NumProcesses = {processes} but only {first}…{last} ({usable}) can be handed out"
+                    )?;
+                }
+                match limit {
+                    SlotLimit::Search { device, max } => write!(
+                        f,
+                        " (the slot search of a {device} tries at most {max} names per section)"
+                    ),
+                    SlotLimit::NameLength { first_long } => write!(
+                        f,
+                        " (from `{first_long}` on the names are {} bytes or more, which QAT's user library refuses)",
+                        MAX_DERIVED_NAME_LEN.saturating_add(1)
+                    ),
+                }
+            }
+            K::TooManyAdis {
+                adis,
+                first,
+                banks,
                 device,
-                max,
             } => write!(
                 f,
-                "[{section}] has NumProcesses = {processes}, but a {device} hands out at most {max} slots per section"
+                "[SIOV] asks for {adis} ADIs, which take banks {first} onwards (right after the kernel's), but a {device} has {banks} banks; the driver refuses the device (\"Not enough resource for ADI\")"
             ),
             K::LimitDevAccessDiffers {
                 section,
@@ -280,6 +385,19 @@ impl fmt::Display for Message<'_, '_> {
                 f,
                 "[{section}] (LimitDevAccess = 1) is configured on device {device} but not on this device"
             ),
+            K::InstanceCountsDiffer {
+                section,
+                key,
+                here,
+                there,
+                device,
+            } => write!(
+                f,
+                "[{section}] has {key} = {here} here but {there} on device {device}"
+            ),
+            K::ExpandedInvalid(error) => {
+                write!(f, "this expanded configuration is not usable: {error}")
+            }
         }
     }
 }
@@ -318,8 +436,13 @@ impl fmt::Display for Help<'_, '_> {
             K::BareCarriageReturn => f.write_str(
                 "convert the line endings to `\\n` (for example `tr '\\r' '\\n'`); QAT splits lines only at `\\n` and deletes every `\\r`, so what follows it stays on this line",
             ),
-            K::TooManySections { .. } | K::TooManyKeys { .. } => f.write_str(
-                "split the configuration, or parse it with a larger capacity (`Config<'_, SECTIONS, KEYS>`)",
+            K::TooManySections { capacity } => write!(
+                f,
+                "no QAT configuration needs more than {capacity} sections: check that this is the right file (an expanded configuration is read with `qsal check` as one)"
+            ),
+            K::TooManyKeys { capacity } => write!(
+                f,
+                "no QAT configuration needs more than {capacity} keys: check that this is the right file (an expanded configuration is read with `qsal check` as one)"
             ),
             K::InputTooLarge { .. } => f.write_str("this is not a QAT configuration file"),
             K::SectionReopened { .. } => {
@@ -357,24 +480,38 @@ impl fmt::Display for Help<'_, '_> {
                 f.write_str("use DEFAULT, CRYPTO, COMPRESSION or CUSTOM1, or remove the key")
             }
             K::InvalidConcurrentRequests { .. } => f.write_str(
-                "use a power of two such as 64, 512 or 1024; the service layer rejects other values when a process starts",
+                "use a power of two from 64 to 65536 (64, 128, 256, 512, 1024, …)",
             ),
-            K::NotDecimal { key, value, error } => {
+            K::InvalidPkeServiceDisabled { .. } => {
+                f.write_str("write 0 (asymmetric crypto on) or 1 (off)")
+            }
+            K::AsymDisabled { .. } => f.write_str(
+                "set PkeServiceDisabled = 0, or remove asym from ServicesEnabled",
+            ),
+            K::NumberReadAs { number, .. } => {
+                write!(f, "write {number} so that the file shows what the driver uses")
+            }
+            K::InvalidNumberAdis { .. } => {
+                f.write_str("write the number of ADIs in decimal, or 0 for none")
+            }
+            K::NotDecimal { key, value, .. } => {
                 if key.eq_str(keys::LIMIT_DEV_ACCESS) {
-                    if *error == NumberError::Hexadecimal {
-                        f.write_str(
-                            "write 0 or 1 in decimal: the driver reads hexadecimal as true when it names the derived sections but as 0 when it searches them, so no process could start",
-                        )
-                    } else {
-                        f.write_str("write 0 (processes use every device) or 1 (each process is confined to one device)")
-                    }
-                } else if key.eq_str(keys::NUM_PROCESSES) {
-                    write!(
-                        f,
-                        "write the number of processes in decimal; the driver reads `{value}` as 0, so no process could start"
+                    f.write_str(
+                        "write 0 (processes use every device) or 1 (each process is confined to one device), in decimal",
                     )
+                } else if key.eq_str(keys::NUM_PROCESSES) {
+                    match kernel_number(&value.compact()) {
+                        Some(n) => write!(
+                            f,
+                            "write the number of processes in decimal ({n} if that is what you mean)"
+                        ),
+                        None => f.write_str("write the number of processes in decimal"),
+                    }
                 } else {
-                    f.write_str("write a plain decimal number")
+                    match kernel_number(&value.compact()) {
+                        Some(n) => write!(f, "write {n} in decimal if that is what you mean"),
+                        None => f.write_str("write a plain decimal number"),
+                    }
                 }
             }
             K::MissingInstanceCount { family, .. } => write!(
@@ -414,12 +551,15 @@ impl fmt::Display for Help<'_, '_> {
                 let suffix = example.len().saturating_sub(section.len());
                 write!(
                     f,
-                    "shorten [{section}] to at most {} bytes or lower NumProcesses; otherwise every start fails after the slot is granted",
+                    "shorten [{section}] to at most {} bytes; every start would fail after the slot is granted",
                     MAX_DERIVED_NAME_LEN.saturating_sub(suffix)
                 )
             }
             K::UnsafeSectionName { .. } => f.write_str(
                 "use only letters, digits, `_`, `.` and `-` (not starting with `.`)",
+            ),
+            K::KeepsAllKeys { .. } => f.write_str(
+                "rename the section so that its name does not contain `Accelerator` (or `SIOV`)",
             ),
             K::NotEnoughRings(s) => {
                 let room = s.capacity.saturating_sub(s.taken_before);
@@ -434,9 +574,24 @@ impl fmt::Display for Help<'_, '_> {
                 "lower NumProcesses to at most {}, or use polled instances (IsPolled = 1), which share banks",
                 s.free_banks_before
             ),
-            K::TooManyProcesses { max, .. } => write!(
+            K::UnusableSlots {
+                usable, limit, ..
+            } => match limit {
+                SlotLimit::Search { .. } => write!(
+                    f,
+                    "lower NumProcesses to {usable} (the other names exist but are never handed out), or set LimitDevAccess = 0 with a device whose slot search goes further"
+                ),
+                SlotLimit::NameLength { .. } => write!(
+                    f,
+                    "lower NumProcesses to {usable} or shorten the section name; a start that would get a longer name fails"
+                ),
+            },
+            K::TooManyAdis {
+                banks, first, ..
+            } => write!(
                 f,
-                "lower NumProcesses to at most {max}; processes beyond it could never start"
+                "lower NumberAdis to at most {}",
+                banks.saturating_sub(*first)
             ),
             K::LimitDevAccessDiffers { section, .. } => write!(
                 f,
@@ -448,6 +603,13 @@ impl fmt::Display for Help<'_, '_> {
             K::LimitedSectionMissing { section, .. } => write!(
                 f,
                 "add [{section}] to this device's file or remove it from the others, so every device offers the same pinned slots"
+            ),
+            K::InstanceCountsDiffer { section, key, .. } => write!(
+                f,
+                "use the same {key} for [{section}] on every device; Intel's Kubernetes device plugin refuses such a set"
+            ),
+            K::ExpandedInvalid(_) => f.write_str(
+                "expand the configuration again with `qsal expand` instead of editing the result",
             ),
         }
     }

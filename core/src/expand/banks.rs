@@ -1,7 +1,9 @@
 //! The bank allocator: which bank and rings each instance gets, exactly as the driver decides.
 //!
+//! The QAT 1.7 (4.24) rules; gen4 has its own allocator ([`super::gen4`]).
+//!
 //! Reference: OOT-4.24 `adf_cfg_get_ring_pairs`, `adf_cfg_can_be_shared`, `adf_cfg_get_free_instance`
-//! and `adf_cfg_get_ring_pairs_from_bundle` (`reference/qat-semantics.md` §2.4):
+//! and `adf_cfg_get_ring_pairs_from_bundle` (`../shared/reference/qat-semantics.md` §2.4):
 //! * kernel instances take a kernel bank whose affinity covers their core, else the first free bank
 //!   (which sets `FirstUserBundle`);
 //! * polled user instances scan from `FirstUserBundle` and pack into any free or polled bank;
@@ -10,9 +12,8 @@
 //! * "user bundle distribution": when one user section with crypto instances runs one process, its
 //!   crypto instances prefer free banks while any remain.
 //!
-//! One deliberate difference: a new bank is only taken when it holds an instance of the wanted
-//! service. On gen2/gen3 every bank has the same layout, so this changes nothing; on gen4, where
-//! banks alternate services, the reference would fail where a later bank fits.
+//! On gen2/gen3 every bank has the same layout, so "the first free bank" always holds an instance of
+//! the wanted service when any does.
 
 use super::layout::{MAX_PER_BANK, Prebuilt, RingMap, RingService, prebuilt};
 use crate::profile::DeviceProfile;
@@ -166,6 +167,12 @@ impl BankTable {
             }
         }
         (per_bank, banks, total)
+    }
+
+    /// The core bank `bank` is pinned to (interrupt-mode kernel banks and event-driven banks take
+    /// the core of the instance that claimed them), if any.
+    pub fn affinity(&self, bank: u16) -> Option<u32> {
+        self.bank(bank).affinity
     }
 
     fn layout(&self, bank: u16) -> &[Prebuilt] {

@@ -7,7 +7,20 @@
 use core::fmt::{self, Write};
 
 use super::{Value, Visitor};
+use crate::config::locate;
 use crate::value::{NumberKind, classify_number};
+
+/// Reports an expansion that already exists (`qsal expand` output, a device file) to `visitor`
+/// section by section and key by key, as it is: expanding an expansion gives it back unchanged.
+pub fn copy_expanded<V: Visitor>(text: &[u8], visitor: &mut V) -> Result<(), V::Error> {
+    for section in locate::sections(text) {
+        visitor.section(&section.name.compact())?;
+        for key in locate::keys(section.body) {
+            visitor.key(&key.key.compact(), Value::Text(&key.value.compact()))?;
+        }
+    }
+    Ok(())
+}
 
 /// A [`Visitor`] that writes `.conf` text into any [`fmt::Write`].
 pub struct ConfWriter<'w, W: Write> {

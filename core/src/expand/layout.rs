@@ -60,11 +60,12 @@ impl fmt::Display for RingService {
 /// The four service slots of a ring-to-service map; `None` is an unused slot (`NA`).
 pub type RingMap = [Option<RingService>; 4];
 
-/// The ring-to-service map of `services` on a device generation.
-pub fn ring_map(generation: Generation, services: Services) -> RingMap {
+/// The ring-to-service map of `services` on a device generation; `None` when that generation's
+/// driver has no map for it (QAT20 refuses `cy`, `cy;dc` and `cy;inline`).
+pub fn ring_map(generation: Generation, services: Services) -> Option<RingMap> {
     use RingService::{Asym, Compression as Dc, Crypto, Sym};
     use Services as S;
-    match generation {
+    Some(match generation {
         Generation::Gen2 | Generation::Gen3 => match services {
             S::Cy | S::CyInline => [Some(Crypto); 4],
             S::Dc => [Some(Dc); 4],
@@ -75,15 +76,18 @@ pub fn ring_map(generation: Generation, services: Services) -> RingMap {
             S::SymDc => [Some(Sym), Some(Sym), Some(Dc), Some(Dc)],
             S::AsymSym => [Some(Asym), Some(Asym), Some(Sym), Some(Sym)],
         },
+        // QAT20 (§2.6.2): bank b serves slot b mod 4; the two-service maps with compression are
+        // X, X, DC, DC (pairs of neighbouring banks), asym;sym alternates.
         Generation::Gen4 => match services {
-            S::Cy | S::AsymSym | S::CyInline => [Some(Asym), Some(Sym), Some(Asym), Some(Sym)],
+            S::AsymSym => [Some(Asym), Some(Sym), Some(Asym), Some(Sym)],
             S::Dc => [Some(Dc); 4],
             S::Sym => [Some(Sym); 4],
             S::Asym => [Some(Asym); 4],
-            S::AsymDc => [Some(Asym), Some(Dc), Some(Asym), Some(Dc)],
-            S::SymDc | S::CyDc => [Some(Sym), Some(Dc), Some(Sym), Some(Dc)],
+            S::AsymDc => [Some(Asym), Some(Asym), Some(Dc), Some(Dc)],
+            S::SymDc => [Some(Sym), Some(Sym), Some(Dc), Some(Dc)],
+            S::Cy | S::CyDc | S::CyInline => return None,
         },
-    }
+    })
 }
 
 /// Whether a service has rings under `map` (`adf_cfg_is_svc_enabled`).
@@ -216,7 +220,7 @@ mod tests {
 
     fn layout(device: DeviceType, services: Services, bank: u16) -> Vec<(RingService, u8, u8)> {
         let profile = device.profile();
-        let map = ring_map(profile.generation, services);
+        let map = ring_map(profile.generation, services).expect("a map");
         prebuilt(&profile, &map, bank)
             .iter()
             .map(|p| (p.service, p.tx, p.tx_sym))
@@ -281,8 +285,19 @@ mod tests {
             layout(DeviceType::Qat4xxx, Services::AsymSym, 5),
             vec![(Sym, 0, 0)]
         );
-        let map = ring_map(Generation::Gen4, Services::AsymDc);
+        let map = ring_map(Generation::Gen4, Services::AsymDc).expect("a map");
         assert!(!service_enabled(&map, RingService::Sym));
         assert!(service_enabled(&map, RingService::Compression));
+        // X, X, DC, DC: compression in banks 2, 3, 6, 7, … (reference §2.6.2).
+        let dc: Vec<u16> = (0..8)
+            .filter(|b| {
+                layout(DeviceType::Qat4xxx, Services::AsymDc, *b)[0].0 == RingService::Compression
+            })
+            .collect();
+        assert_eq!(dc, [2, 3, 6, 7]);
+        assert!(
+            ring_map(Generation::Gen4, Services::Cy).is_none(),
+            "QAT20 has no `cy`"
+        );
     }
 }

@@ -22,13 +22,15 @@
 
 mod banks;
 mod emit;
+mod gen4;
 mod layout;
 mod walk;
 
 use core::fmt;
 
 pub use banks::{Assignment, BankTable, EPOLL, MAX_BANKS, Owner, POLLED, Request};
-pub use emit::ConfWriter;
+pub use emit::{ConfWriter, copy_expanded};
+pub use gen4::{AdiShortage, Gen4Banks};
 pub use layout::{RingMap, RingService, prebuilt, ring_map, service_enabled};
 pub use walk::NullVisitor;
 
@@ -88,8 +90,9 @@ pub trait Visitor {
 /// Facts about a finished expansion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Summary {
-    /// `FirstUserBundle`: the first bank not used by kernel sections.
-    pub first_user_bank: u16,
+    /// `FirstUserBundle`: the first bank not used by kernel sections (QAT 1.7 only; QAT20 writes
+    /// none).
+    pub first_user_bank: Option<u16>,
     /// Banks holding at least one instance.
     pub banks_used: u16,
     /// Banks of the device.
@@ -149,16 +152,16 @@ pub enum ExpandError<'a> {
         /// The key.
         key: KeyName,
     },
-    /// `NumProcesses` is above what the slot search of this device ever tries.
-    TooManyProcesses {
-        /// The section.
-        section: Text<'a>,
-        /// Its `NumProcesses` line.
+    /// QAT20 `[SIOV]` asks for more ADIs than there are banks after the kernel's.
+    TooManyAdis {
+        /// Its `NumberAdis` value.
         span: Span,
-        /// `NumProcesses`.
-        processes: u32,
-        /// The device limit.
-        max: u32,
+        /// The first bank the ADIs would take.
+        first: u16,
+        /// ADIs asked for.
+        adis: u32,
+        /// Banks of the device.
+        banks: u16,
     },
     /// The device has no rings left for an instance.
     OutOfRings(Shortage<'a>),
@@ -174,14 +177,11 @@ impl fmt::Display for ExpandError<'_> {
                 f,
                 "[{section}] has no valid {key}; run `qsal check` on the file for the details"
             ),
-            Self::TooManyProcesses {
-                section,
-                processes,
-                max,
-                ..
+            Self::TooManyAdis {
+                first, adis, banks, ..
             } => write!(
                 f,
-                "[{section}] has NumProcesses = {processes}, but the device hands out at most {max} slots per section"
+                "[SIOV] asks for {adis} ADIs from bank {first} on, but the device has {banks} banks"
             ),
             Self::OutOfRings(s) => write!(
                 f,
@@ -196,7 +196,8 @@ impl fmt::Display for ExpandError<'_> {
     }
 }
 
-/// An expansion error, or the visitor's own error.
+/// Why an expansion walk stopped: the configuration cannot be expanded, or the visitor (the
+/// writer of the output) failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WalkError<'a, E> {
     /// The configuration cannot be expanded.
@@ -204,6 +205,17 @@ pub enum WalkError<'a, E> {
     /// The visitor stopped the walk.
     Visitor(E),
 }
+
+impl<E: fmt::Display> fmt::Display for WalkError<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Expand(e) => write!(f, "{e}"),
+            Self::Visitor(e) => write!(f, "the expansion could not be written: {e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for WalkError<'_, E> {}
 
 /// Expands `config` for a device of type `device` at global accel id `accel_id`.
 pub fn expand<'a, V: Visitor, const S: usize, const K: usize>(
@@ -217,3 +229,5 @@ pub fn expand<'a, V: Visitor, const S: usize, const K: usize>(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fidelity;

@@ -1,22 +1,28 @@
 //! The expansion walk: every section of a device's configuration, in the driver's order, with every
-//! instance placed, streamed to a [`Visitor`].
+//! instance placed, streamed to a [`Visitor`] (`../shared/reference/qat-semantics.md` §2.2, §2.6.4).
 //!
-//! Order (`adf_config_device`): `[GENERAL]`, `[KERNEL]`, `[KERNEL_QAT]`, then every other section
-//! sorted byte-wise by name (the order `adf_ctl`'s `std::map` hands them to the kernel). Within a user
-//! section: process 0..N-1; within a process: services CRYPTO, COMP, SYM, ASYM; within a service:
-//! instance 0..n-1.
+//! Order: `[GENERAL]`; the kernel sections (`[KERNEL]`, and `[KERNEL_QAT]` on QAT 1.7); on QAT20
+//! `[SIOV]`, whose ADIs take banks next; then every other section sorted byte-wise by name (the order
+//! `adf_ctl`'s `std::map` hands them to the kernel); last the generated `[Accelerator0]` with the
+//! per-bank interrupt coalescing settings and core affinity. Within a user section: process 0..N-1;
+//! within a process: services CRYPTO, COMP, SYM, ASYM; within a service: instance 0..n-1.
+//!
+//! The walk runs twice: a silent pass places everything, because `[GENERAL]` carries
+//! `FirstUserBundle` and `[Accelerator0]` the final bank affinities, both known only at the end;
+//! the second pass reports it all to the visitor.
 
 use super::banks::{Assignment, BankTable, Owner, Request};
+use super::gen4::Gen4Banks;
 use super::layout::{RingMap, RingService, ring_map, service_enabled};
 use super::{ExpandError, Placed, Shortage, Summary, Value, Visitor, WalkError};
-use crate::config::keys::{self, Family, SectionKind, instance_key};
+use crate::config::keys::{self, Family, PairKeys, SectionKind, instance_key};
+use crate::config::user::UserSection;
 use crate::config::{Config, SectionRef};
 use crate::diag::Span;
 use crate::names::derived_name;
-use crate::profile::{DeviceProfile, DeviceType, Generation};
-use crate::strings::KeyName;
-use crate::validate::read_user_section;
-use crate::value::{CoreList, Services, parse_decimal};
+use crate::profile::{DeviceProfile, DeviceType, Driver};
+use crate::strings::{KeyName, copy};
+use crate::value::{CoreList, Services, kernel_auto, kernel_number};
 
 /// Keys of `[GENERAL]` the driver removes after expansion.
 const GENERAL_REMOVED: [&str; 4] = [
@@ -26,26 +32,123 @@ const GENERAL_REMOVED: [&str; 4] = [
     keys::DC_NUM_CONCURRENT,
 ];
 
-/// Ring depths copied into every instance.
-#[derive(Clone, Copy)]
-struct Depths {
-    asym: u32,
-    sym: u32,
-    dc: u32,
+/// The per-bank keys of a generated accelerator section (`Bank<b>…`): three interrupt coalescing
+/// settings taken from `[GENERAL]`, then the bank's core affinity.
+const BANK_KEYS: [&str; 4] = [
+    "InterruptCoalescingEnabled",
+    "InterruptCoalescingTimerNs",
+    "InterruptCoalescingNumResponses",
+    "CoreAffinity",
+];
+
+/// `Bank<b>CoreAffinity` of a bank no instance pinned (`ADF_CFG_AFFINITY_WHATEVER`).
+const ANY_CORE: u32 = 255;
+
+/// What the whole walk needs from `[GENERAL]` and the device.
+struct Settings {
+    profile: DeviceProfile,
+    driver: Driver,
+    services: Services,
+    map: RingMap,
+    depths: [u32; 3],
+    bank_values: [u32; 3],
+}
+
+impl Settings {
+    fn depth(&self, service: RingService) -> u32 {
+        let [asym, sym, dc] = self.depths;
+        match service {
+            RingService::Asym => asym,
+            RingService::Sym => sym,
+            RingService::Compression => dc,
+            RingService::Crypto => asym,
+        }
+    }
+}
+
+/// The bank allocator of the device's driver family.
+#[derive(Clone, Debug)]
+enum Banks {
+    Qat17(BankTable),
+    Qat20(Gen4Banks),
+}
+
+impl Banks {
+    fn new(profile: &DeviceProfile, map: RingMap) -> Self {
+        match profile.driver() {
+            Driver::Qat17 => Self::Qat17(BankTable::new(*profile, &map)),
+            Driver::Qat20 => Self::Qat20(Gen4Banks::new(profile, map)),
+        }
+    }
+
+    fn assign(&mut self, request: &Request) -> Option<Assignment> {
+        match self {
+            Self::Qat17(t) => t.assign(request),
+            Self::Qat20(t) => t.assign(request),
+        }
+    }
+
+    fn first_user_bank(&self) -> Option<u16> {
+        match self {
+            Self::Qat17(t) => Some(t.first_user_bank()),
+            Self::Qat20(_) => None,
+        }
+    }
+
+    fn used(&self, service: RingService) -> u32 {
+        match self {
+            Self::Qat17(t) => t.used(service),
+            Self::Qat20(t) => t.used(service),
+        }
+    }
+
+    fn capacity(&self, service: RingService) -> (u32, u16, u32) {
+        match self {
+            Self::Qat17(t) => t.capacity(service),
+            Self::Qat20(t) => t.capacity(service),
+        }
+    }
+
+    fn free_banks(&self) -> u16 {
+        match self {
+            Self::Qat17(t) => t.free_banks(),
+            Self::Qat20(t) => t.free_banks(),
+        }
+    }
+
+    fn used_banks(&self) -> u16 {
+        match self {
+            Self::Qat17(t) => t.used_banks(),
+            Self::Qat20(t) => t.used_banks(),
+        }
+    }
+
+    fn affinity(&self, bank: u16) -> Option<u32> {
+        match self {
+            Self::Qat17(t) => t.affinity(bank),
+            Self::Qat20(t) => t.affinity(bank),
+        }
+    }
+
+    /// Switches the 4.24 "user bundle distribution" (no such thing on QAT20).
+    fn set_user_distribution(&mut self, on: bool) {
+        if let Self::Qat17(t) = self {
+            t.user_distribution = on;
+        }
+    }
 }
 
 /// What every section of the walk needs.
-struct Walk<'c, 'a, 'v, V: Visitor, const S: usize, const K: usize> {
+struct Walk<'c, 'a, 'v, 's, V: Visitor, const S: usize, const K: usize> {
     config: &'c Config<'a, S, K>,
-    profile: DeviceProfile,
-    services: Services,
+    settings: &'s Settings,
     accel_id: u32,
-    map: RingMap,
-    cross_banks: bool,
-    depths: Depths,
-    table: BankTable,
+    banks: Banks,
+    /// The silent pass's result (`None` during the silent pass itself).
+    finished: Option<&'s Banks>,
     visitor: &'v mut V,
     instances: u32,
+    accelerators_emitted: u32,
 }
 
 pub(super) fn run<'a, V: Visitor, const S: usize, const K: usize>(
@@ -54,6 +157,7 @@ pub(super) fn run<'a, V: Visitor, const S: usize, const K: usize>(
     accel_id: u32,
     visitor: &mut V,
 ) -> Result<Summary, WalkError<'a, V::Error>> {
+    let profile = device.profile();
     let general = config
         .section(keys::GENERAL)
         .ok_or(WalkError::Expand(ExpandError::NoServices))?;
@@ -61,67 +165,70 @@ pub(super) fn run<'a, V: Visitor, const S: usize, const K: usize>(
         .value(keys::SERVICES_ENABLED)
         .and_then(|v| Services::parse(&v.compact()))
         .ok_or(WalkError::Expand(ExpandError::NoServices))?;
-    let profile = device.profile();
-    let map = ring_map(profile.generation, services);
-    let depth = |key, default| {
+    let map =
+        ring_map(profile.generation, services).ok_or(WalkError::Expand(ExpandError::NoServices))?;
+    let number = |key: &str, default: u32| {
         general
             .value(key)
-            .and_then(|v| parse_decimal(&v.compact()).ok())
+            .and_then(|v| kernel_number(&v.compact()))
             .unwrap_or(default)
     };
-    let depths = Depths {
-        asym: depth(keys::CY_NUM_CONCURRENT_ASYM, keys::DEFAULT_ASYM_REQUESTS),
-        sym: depth(keys::CY_NUM_CONCURRENT_SYM, keys::DEFAULT_SYM_REQUESTS),
-        dc: depth(keys::DC_NUM_CONCURRENT, keys::DEFAULT_DC_REQUESTS),
-    };
-    let cross_banks = profile.generation == Generation::Gen4
-        && service_enabled(&map, RingService::Asym)
-        && service_enabled(&map, RingService::Sym);
-
-    // A silent pass over the kernel sections gives FirstUserBundle, which [GENERAL] carries.
-    let mut probe = NullVisitor;
-    let mut pre = Walk {
-        config,
+    let settings = Settings {
         profile,
+        driver: profile.driver(),
         services,
-        accel_id,
         map,
-        cross_banks,
-        depths,
-        table: BankTable::new(profile, &map),
-        visitor: &mut probe,
-        instances: 0,
+        depths: [
+            number(keys::CY_NUM_CONCURRENT_ASYM, keys::DEFAULT_ASYM_REQUESTS),
+            number(keys::CY_NUM_CONCURRENT_SYM, keys::DEFAULT_SYM_REQUESTS),
+            number(keys::DC_NUM_CONCURRENT, keys::DEFAULT_DC_REQUESTS),
+        ],
+        bank_values: [
+            number(keys::COALESCING_ENABLED, 1),
+            number(keys::COALESCING_TIMER_NS, 10_000),
+            number(keys::COALESCING_NUM_RESPONSES, 0),
+        ],
     };
-    pre.kernel_sections().map_err(|e| match e {
+
+    let mut silent_visitor = NullVisitor;
+    let mut silent = Walk {
+        config,
+        settings: &settings,
+        accel_id,
+        banks: Banks::new(&profile, map),
+        finished: None,
+        visitor: &mut silent_visitor,
+        instances: 0,
+        accelerators_emitted: 0,
+    };
+    silent.body().map_err(|e| match e {
         WalkError::Expand(e) => WalkError::Expand(e),
         WalkError::Visitor(never) => match never {},
     })?;
-    let first_user_bank = pre.table.first_user_bank();
+    let placed = silent.banks;
 
     let mut walk = Walk {
         config,
-        profile,
-        services,
+        settings: &settings,
         accel_id,
-        map,
-        cross_banks,
-        depths,
-        table: BankTable::new(profile, &map),
+        banks: Banks::new(&profile, map),
+        finished: Some(&placed),
         visitor,
         instances: 0,
+        accelerators_emitted: 0,
     };
-    walk.general(&general, first_user_bank)?;
-    walk.kernel_sections()?;
-    walk.other_sections()?;
+    walk.general(&general, placed.first_user_bank())?;
+    walk.body()?;
+    walk.generated_accelerators()?;
     Ok(Summary {
-        first_user_bank,
-        banks_used: walk.table.used_banks(),
+        first_user_bank: placed.first_user_bank(),
+        banks_used: placed.used_banks(),
         banks: profile.banks,
         instances: walk.instances,
     })
 }
 
-/// A visitor that ignores everything (used for the kernel pre-pass and capacity checks).
+/// A visitor that ignores everything (used for the silent pass and capacity checks).
 pub struct NullVisitor;
 
 impl Visitor for NullVisitor {
@@ -136,7 +243,25 @@ impl Visitor for NullVisitor {
     }
 }
 
-impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
+/// The name of generated accelerator section `n` (`Accelerator0`).
+fn accelerator_name(n: u32) -> crate::strings::NameBuf {
+    let mut name = crate::strings::NameBuf::new();
+    let _ = core::fmt::Write::write_fmt(&mut name, format_args!("{}{n}", keys::ACCELERATOR));
+    name
+}
+
+/// Whether `key` is one of the per-bank keys the driver writes into an accelerator section.
+fn is_bank_key(key: &str) -> bool {
+    key.strip_prefix("Bank").is_some_and(|rest| {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0
+            && rest
+                .get(digits..)
+                .is_some_and(|suffix| BANK_KEYS.contains(&suffix))
+    })
+}
+
+impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, '_, V, S, K> {
     fn section(&mut self, name: &str) -> Result<(), WalkError<'a, V::Error>> {
         self.visitor.section(name).map_err(WalkError::Visitor)
     }
@@ -145,10 +270,25 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
         self.visitor.key(key, value).map_err(WalkError::Visitor)
     }
 
+    /// Reports every key of `section` as it is (skipping generated bank keys when `merging`).
+    fn all_keys(
+        &mut self,
+        section: &SectionRef<'_, 'a>,
+        merging: bool,
+    ) -> Result<(), WalkError<'a, V::Error>> {
+        for entry in section.entries() {
+            let key = entry.key.compact();
+            if !(merging && is_bank_key(&key)) {
+                self.key(&key, Value::Text(&entry.value.compact()))?;
+            }
+        }
+        Ok(())
+    }
+
     fn general(
         &mut self,
         general: &SectionRef<'_, 'a>,
-        first_user_bank: u16,
+        first_user_bank: Option<u16>,
     ) -> Result<(), WalkError<'a, V::Error>> {
         self.section(keys::GENERAL)?;
         for entry in general.entries() {
@@ -157,30 +297,96 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
                 self.key(&key, Value::Text(&entry.value.compact()))?;
             }
         }
-        self.key(
-            keys::FIRST_USER_BUNDLE,
-            Value::Number(u32::from(first_user_bank)),
-        )
+        match first_user_bank {
+            Some(bank) => self.key(keys::FIRST_USER_BUNDLE, Value::Number(u32::from(bank))),
+            None => Ok(()),
+        }
+    }
+
+    fn body(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+        self.kernel_sections()?;
+        if self.settings.driver == Driver::Qat20 {
+            self.siov()?;
+        }
+        self.other_sections()
     }
 
     fn kernel_sections(&mut self) -> Result<(), WalkError<'a, V::Error>> {
-        for (owner, name) in [(0u8, keys::KERNEL), (1, keys::KERNEL_QAT)] {
+        let names: &[(u8, &str)] = match self.settings.driver {
+            Driver::Qat17 => &[(0, keys::KERNEL), (1, keys::KERNEL_QAT)],
+            Driver::Qat20 => &[(0, keys::KERNEL)],
+        };
+        for (owner, name) in names {
             let Some(section) = self.config.section(name) else {
                 continue;
             };
             self.section(name)?;
-            for entry in section.entries() {
-                self.key(&entry.key.compact(), Value::Text(&entry.value.compact()))?;
-            }
-            self.instances(&section, Owner::Kernel(owner), name, None, section.span())?;
+            self.all_keys(&section, false)?;
+            self.instances(&section, Owner::Kernel(*owner), name, None, section.span())?;
+        }
+        Ok(())
+    }
+
+    /// QAT20 `[SIOV]`: `NumberAdis` banks right after the kernel's, whatever their service, each
+    /// reported as `Adi<j>BankNumber`, `Adi<j>Type`, `Adi<j>RingTx`, `Adi<j>RingRx`.
+    fn siov(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+        let Some(section) = self.config.section(keys::SIOV) else {
+            return Ok(());
+        };
+        self.section(keys::SIOV)?;
+        self.all_keys(&section, false)?;
+        let entry = section.get(keys::NUMBER_ADIS);
+        let adis = match entry {
+            None => 0,
+            Some(entry) => kernel_auto(&entry.value.compact()).ok_or_else(|| {
+                WalkError::Expand(ExpandError::Invalid {
+                    section: section.name(),
+                    key: copy(keys::NUMBER_ADIS),
+                })
+            })?,
+        };
+        if adis == 0 {
+            return Ok(());
+        }
+        let Banks::Qat20(table) = &mut self.banks else {
+            return Ok(());
+        };
+        let first = table.reserve_adis(adis).map_err(|shortage| {
+            WalkError::Expand(ExpandError::TooManyAdis {
+                span: entry.map_or(section.span(), |e| e.value_span),
+                first: shortage.first,
+                adis: shortage.adis,
+                banks: shortage.banks,
+            })
+        })?;
+        let services: heapless::Vec<Option<RingService>, 64> = (0..adis)
+            .map(|j| table.service(first.saturating_add(u16::try_from(j).unwrap_or(0))))
+            .collect();
+        for (j, service) in (0u32..).zip(services) {
+            let bank = u32::from(first).saturating_add(j);
+            let kind = match service {
+                Some(RingService::Compression) => "dc",
+                Some(RingService::Sym) => "sym",
+                _ => "asym",
+            };
+            let adi_key = |suffix: &str| {
+                let mut key = KeyName::new();
+                let _ = core::fmt::Write::write_fmt(&mut key, format_args!("Adi{j}{suffix}"));
+                key
+            };
+            self.key(&adi_key("BankNumber"), Value::Number(bank))?;
+            self.key(&adi_key("Type"), Value::Text(kind))?;
+            self.key(&adi_key("RingTx"), Value::Number(0))?;
+            self.key(&adi_key("RingRx"), Value::Number(1))?;
         }
         Ok(())
     }
 
     fn other_sections(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+        let driver = self.settings.driver;
         let mut order: heapless::Vec<(u16, SectionRef<'_, 'a>), S> = heapless::Vec::new();
         for (index, section) in (0u16..).zip(self.config.sections()) {
-            if matches!(section.kind(), SectionKind::User | SectionKind::Special) {
+            if matches!(section.kind(driver), SectionKind::User | SectionKind::Inert) {
                 let _ = order.push((index, section));
             }
         }
@@ -192,16 +398,14 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
         });
         let crypto_sections = order
             .iter()
-            .filter(|(_, s)| s.kind() == SectionKind::User)
+            .filter(|(_, s)| s.kind(driver) == SectionKind::User)
             .filter(|(_, s)| count(s, Family::Cy).unwrap_or(0) != 0)
             .count();
-        self.table.user_distribution = crypto_sections == 1;
+        self.banks.set_user_distribution(crypto_sections == 1);
         for (index, section) in &order {
-            if section.kind() == SectionKind::Special {
+            if section.kind(driver) == SectionKind::Inert {
                 self.section(&section.name().compact())?;
-                for entry in section.entries() {
-                    self.key(&entry.key.compact(), Value::Text(&entry.value.compact()))?;
-                }
+                self.all_keys(section, false)?;
             } else {
                 self.user_section(*index, section)?;
             }
@@ -214,29 +418,28 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
         index: u16,
         section: &SectionRef<'_, 'a>,
     ) -> Result<(), WalkError<'a, V::Error>> {
-        let settings = read_user_section(section);
+        let settings = UserSection::of(section);
         let name = section.name();
         let span = section
             .get(keys::NUM_PROCESSES)
             .map_or(section.span(), |e| e.key_span);
-        let max = self.profile.max_processes();
-        if settings.processes > max {
-            return Err(WalkError::Expand(ExpandError::TooManyProcesses {
-                section: name,
-                span,
-                processes: settings.processes,
-                max,
-            }));
-        }
         if settings.processes != 1 {
-            self.table.user_distribution = false;
+            self.banks.set_user_distribution(false);
         }
         let base = name.compact();
+        let accelerator = (0..self.settings.profile.logical_accelerators())
+            .any(|n| accelerator_name(n).as_str() == &*base);
         self.section(&base)?;
-        if let Some(value) = section.value(keys::LIMIT_DEV_ACCESS) {
+        if SectionKind::keeps_all_keys(&base, self.settings.driver) {
+            self.all_keys(section, accelerator)?;
+        } else if let Some(value) = section.value(keys::LIMIT_DEV_ACCESS) {
             self.key(keys::LIMIT_DEV_ACCESS, Value::Text(&value.compact()))?;
         }
-        let at_start = Snapshot::of(&self.table);
+        if accelerator {
+            self.bank_keys()?;
+            self.accelerators_emitted = self.accelerators_emitted.saturating_add(1);
+        }
+        let at_start = Snapshot::of(&self.banks);
         for process in 0..settings.processes {
             let derived = derived_name(&base, settings.limit_dev_access, self.accel_id, process);
             self.section(&derived)?;
@@ -269,6 +472,33 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
         Ok(())
     }
 
+    /// The per-bank keys of an accelerator section, from the silent pass's final placement.
+    fn bank_keys(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+        let Some(finished) = self.finished else {
+            return Ok(());
+        };
+        let [enabled, timer, responses] = self.settings.bank_values;
+        for bank in 0..self.settings.profile.banks {
+            let core = finished.affinity(bank).unwrap_or(ANY_CORE);
+            for (suffix, value) in BANK_KEYS.iter().zip([enabled, timer, responses, core]) {
+                let mut key = KeyName::new();
+                let _ = core::fmt::Write::write_fmt(&mut key, format_args!("Bank{bank}{suffix}"));
+                self.key(&key, Value::Number(value))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The accelerator sections the kernel generates last, unless a user section of that name
+    /// already received their keys.
+    fn generated_accelerators(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+        for n in self.accelerators_emitted..self.settings.profile.logical_accelerators() {
+            self.section(&accelerator_name(n))?;
+            self.bank_keys()?;
+        }
+        Ok(())
+    }
+
     /// Places and reports every instance of one (derived or kernel) section.
     fn instances(
         &mut self,
@@ -279,11 +509,12 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
         span: Span,
     ) -> Result<(), WalkError<'a, V::Error>> {
         let kernel = process.is_none();
+        let map = self.settings.map;
         let first_crypto_pass = RingService::ORDER
             .into_iter()
-            .find(|s| *s != RingService::Compression && service_enabled(&self.map, *s));
+            .find(|s| *s != RingService::Compression && service_enabled(&map, *s));
         for service in RingService::ORDER {
-            if !service_enabled(&self.map, service) {
+            if !service_enabled(&map, service) {
                 continue;
             }
             let family = if service == RingService::Compression {
@@ -302,10 +533,10 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
                         Some(list.core_for_process(process.map_or(0, |p| p.0)))
                     })
                     .ok_or_else(|| invalid(section, core_key.clone()))?;
-                let polled_key = instance_key(family, index, "IsPolled");
+                let polled_key = instance_key(family, index, keys::IS_POLLED);
                 let polling = section
                     .value(&polled_key)
-                    .and_then(|v| parse_decimal(&v.compact()).ok())
+                    .and_then(|v| kernel_number(&v.compact()))
                     .and_then(|v| u8::try_from(v).ok())
                     .ok_or_else(|| invalid(section, polled_key))?;
                 let request = Request {
@@ -315,15 +546,15 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
                     polling,
                     core,
                 };
-                let Some(assignment) = self.table.assign(&request) else {
-                    let (per_bank, banks_with_service, capacity) = self.table.capacity(service);
+                let Some(assignment) = self.banks.assign(&request) else {
+                    let (per_bank, banks_with_service, capacity) = self.banks.capacity(service);
                     let (process, processes, at_start) =
-                        process.unwrap_or((0, 1, Snapshot::of(&self.table)));
+                        process.unwrap_or((0, 1, Snapshot::of(&self.banks)));
                     return Err(WalkError::Expand(ExpandError::OutOfRings(Shortage {
                         section: section.name(),
                         span,
-                        device: self.profile.device_type,
-                        services: self.services,
+                        device: self.settings.profile.device_type,
+                        services: self.settings.services,
                         process,
                         processes,
                         family,
@@ -333,7 +564,7 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
                         polling,
                         per_bank,
                         banks_with_service,
-                        banks: self.profile.banks,
+                        banks: self.settings.profile.banks,
                         capacity,
                         taken_before: at_start.used(service),
                         free_banks_before: at_start.free_banks,
@@ -361,6 +592,7 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
         Ok(())
     }
 
+    /// The bank, ring and depth keys of one placed instance, named from the key table.
     fn ring_keys(
         &mut self,
         family: Family,
@@ -368,46 +600,56 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
         service: RingService,
         a: &Assignment,
     ) -> Result<(), WalkError<'a, V::Error>> {
-        let bank_suffix = match service {
-            RingService::Asym if self.cross_banks => "BankNumberAsym",
-            RingService::Sym if self.cross_banks => "BankNumberSym",
-            _ => "BankNumber",
+        // QAT20 names a crypto part's bank `BankNumberAsym` / `BankNumberSym`; everything else
+        // (QAT 1.7, and compression everywhere) `BankNumber`.
+        let bank_key = |pair: &PairKeys| match self.settings.driver {
+            Driver::Qat20 => pair.cross_bank,
+            Driver::Qat17 => keys::BANK_NUMBER,
         };
-        let d = self.depths;
         let (tx, rx) = (u32::from(a.tx), u32::from(a.rx));
         let (tx_sym, rx_sym) = (u32::from(a.tx_sym), u32::from(a.rx_sym));
-        let keys: &[(&str, u32)] = match service {
-            RingService::Crypto => &[
-                (bank_suffix, u32::from(a.bank)),
-                ("RingAsymTx", tx),
-                ("RingSymTx", tx_sym),
-                ("RingAsymRx", rx),
-                ("RingSymRx", rx_sym),
-                ("NumConcurrentAsymRequests", d.asym),
-                ("NumConcurrentSymRequests", d.sym),
-            ],
-            RingService::Asym => &[
-                (bank_suffix, u32::from(a.bank)),
-                ("RingAsymTx", tx),
-                ("RingAsymRx", rx),
-                ("NumConcurrentAsymRequests", d.asym),
-            ],
-            RingService::Sym => &[
-                (bank_suffix, u32::from(a.bank)),
-                ("RingSymTx", tx),
-                ("RingSymRx", rx),
-                ("NumConcurrentSymRequests", d.sym),
-            ],
-            RingService::Compression => &[
-                (bank_suffix, u32::from(a.bank)),
-                ("RingTx", tx),
-                ("RingRx", rx),
-                ("NumConcurrentRequests", d.dc),
-            ],
+        let (asym, sym, dc) = (&keys::ASYM_PAIR, &keys::SYM_PAIR, &keys::DC_PAIR);
+        let depth = |s| self.settings.depth(s);
+        let list: heapless::Vec<(&str, u32), 7> = match service {
+            RingService::Crypto => [
+                (keys::BANK_NUMBER, u32::from(a.bank)),
+                (asym.tx, tx),
+                (sym.tx, tx_sym),
+                (asym.rx, rx),
+                (sym.rx, rx_sym),
+                (asym.depth, depth(RingService::Asym)),
+                (sym.depth, depth(RingService::Sym)),
+            ]
+            .into_iter()
+            .collect(),
+            RingService::Asym => [
+                (bank_key(asym), u32::from(a.bank)),
+                (asym.tx, tx),
+                (asym.rx, rx),
+                (asym.depth, depth(RingService::Asym)),
+            ]
+            .into_iter()
+            .collect(),
+            RingService::Sym => [
+                (bank_key(sym), u32::from(a.bank)),
+                (sym.tx, tx),
+                (sym.rx, rx),
+                (sym.depth, depth(RingService::Sym)),
+            ]
+            .into_iter()
+            .collect(),
+            RingService::Compression => [
+                (keys::BANK_NUMBER, u32::from(a.bank)),
+                (dc.tx, tx),
+                (dc.rx, rx),
+                (dc.depth, depth(RingService::Compression)),
+            ]
+            .into_iter()
+            .collect(),
         };
-        for (suffix, value) in keys {
+        for (suffix, value) in list {
             let key = instance_key(family, index, suffix);
-            self.key(&key, Value::Number(*value))?;
+            self.key(&key, Value::Number(value))?;
         }
         Ok(())
     }
@@ -415,16 +657,16 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, V, S, K> {
 
 /// Allocation counters at the start of a section, for the arithmetic of shortage messages.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Snapshot {
+struct Snapshot {
     used: [u32; 4],
     free_banks: u16,
 }
 
 impl Snapshot {
-    fn of(table: &BankTable) -> Self {
+    fn of(banks: &Banks) -> Self {
         Self {
-            used: RingService::ORDER.map(|s| table.used(s)),
-            free_banks: table.free_banks(),
+            used: RingService::ORDER.map(|s| banks.used(s)),
+            free_banks: banks.free_banks(),
         }
     }
 
@@ -433,13 +675,12 @@ impl Snapshot {
     }
 }
 
-/// The instance count of a family; absent means 0 only when the key is absent.
+/// The instance count of a family as the kernel reads it (decimal, else hexadecimal); absent
+/// means 0, anything else the driver refuses.
 fn count(section: &SectionRef<'_, '_>, family: Family) -> Result<u32, KeyName> {
     match section.value(family.count_key()) {
         None => Ok(0),
-        Some(v) => {
-            parse_decimal(&v.compact()).map_err(|_| crate::strings::copy(family.count_key()))
-        }
+        Some(v) => kernel_number(&v.compact()).ok_or_else(|| copy(family.count_key())),
     }
 }
 

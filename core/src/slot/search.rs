@@ -1,10 +1,10 @@
 //! The slot search itself, and the enumeration of every slot with its holder.
 
-use crate::config::keys::{self, SectionKind};
+use crate::config::keys::SectionKind;
+use crate::config::user::UserSection;
 use crate::names::derived_name;
 use crate::platform::{Devices, ErrorKind, ErrorType, Holder, SlotRegistry};
 use crate::strings::{Detail, NameBuf, copy, detail};
-use crate::value::parse_decimal;
 
 use super::SlotName;
 
@@ -75,15 +75,15 @@ pub enum SearchError<DE, RE> {
 pub type SearchResult<T, D, R> =
     Result<T, SearchError<<D as ErrorType>::Error, <R as ErrorType>::Error>>;
 
-/// `LimitDevAccess` of `section` on device `accel_id`: non-zero decimal means true; anything else,
-/// absent included, false — the one reading of every layer.
+/// `LimitDevAccess` of `section` on device `accel_id`, read by [`UserSection`] — the one reading of
+/// every layer.
 pub fn read_limit_dev_access<D: Devices>(
     devices: &D,
     accel_id: u32,
     section: &str,
 ) -> Result<bool, D::Error> {
-    devices.with_value(accel_id, section, keys::LIMIT_DEV_ACCESS, |v| {
-        v.and_then(|v| parse_decimal(v).ok()).unwrap_or(0) != 0
+    devices.with_expanded(accel_id, |e| {
+        UserSection::read(|key| e.value(section, key)).limit_dev_access
     })
 }
 
@@ -95,10 +95,6 @@ pub fn search<D: Devices, R: SlotRegistry>(
     base: &str,
     holder: Option<&Holder>,
 ) -> SearchResult<Outcome<R::Lease>, D, R> {
-    let kind = SectionKind::of(base);
-    if kind != SectionKind::User {
-        return Err(SearchError::NotUserSection(kind));
-    }
     let count = devices.count().map_err(SearchError::Devices)?;
     if count == 0 {
         return Err(SearchError::NoDevice);
@@ -116,6 +112,10 @@ pub fn search<D: Devices, R: SlotRegistry>(
             .map_err(SearchError::Devices)?;
         if !present {
             continue;
+        }
+        let kind = SectionKind::of(base, device.device_type.profile().driver());
+        if kind != SectionKind::User {
+            return Err(SearchError::NotUserSection(kind));
         }
         if derived {
             let user = crate::names::derived_base(base).unwrap_or(base);

@@ -28,18 +28,18 @@ pub fn check_capacity<'a, const S: usize, const K: usize>(
             sink.report(Diagnostic::new(kind, shortage.span));
             None
         }
-        Err(WalkError::Expand(ExpandError::TooManyProcesses {
-            section,
+        Err(WalkError::Expand(ExpandError::TooManyAdis {
             span,
-            processes,
-            max,
+            first,
+            adis,
+            banks,
         })) => {
             sink.report(Diagnostic::new(
-                DiagKind::TooManyProcesses {
-                    section,
-                    processes,
+                DiagKind::TooManyAdis {
+                    adis,
+                    first,
+                    banks,
                     device,
-                    max,
                 },
                 span,
             ));

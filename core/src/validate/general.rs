@@ -1,10 +1,12 @@
-//! Checks of `[GENERAL]`: presence, `ConfigVersion`, `ServicesEnabled`, `ServicesProfile` and the
-//! default ring depths.
+//! Checks of `[GENERAL]`: presence, `ConfigVersion`, `ServicesEnabled`, `ServicesProfile`, the default
+//! request depths and (QAT20) `PkeServiceDisabled`.
 
 use super::Context;
+use super::number::{Reader, check_number};
 use crate::config::{Config, SectionRef, keys};
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Span};
-use crate::value::{Services, ServicesProfile, parse_decimal};
+use crate::profile::Driver;
+use crate::value::{Services, ServicesProfile, kernel_auto, parse_decimal};
 
 /// Checks `[GENERAL]` and returns the recognised `ServicesEnabled`.
 pub(super) fn check<'a, const S: usize, const K: usize>(
@@ -19,7 +21,11 @@ pub(super) fn check<'a, const S: usize, const K: usize>(
     check_config_version(&general, sink);
     let profile = check_profile(&general, context, sink);
     check_ring_depths(&general, sink);
-    check_services(&general, profile, context, sink)
+    let services = check_services(&general, profile, context, sink);
+    if context.driver() == Driver::Qat20 {
+        check_pke_service_disabled(&general, services, sink);
+    }
+    services
 }
 
 fn check_config_version<'a>(general: &SectionRef<'_, 'a>, sink: &mut impl DiagnosticSink<'a>) {
@@ -39,7 +45,8 @@ fn check_config_version<'a>(general: &SectionRef<'_, 'a>, sink: &mut impl Diagno
     }
 }
 
-/// Returns the profile in force (DEFAULT when absent or not meaningful for the device).
+/// Returns the profile in force: the one named, on a device that reads it; DEFAULT otherwise. An
+/// unknown name is only a warning: the driver logs it and loads the DEFAULT profile.
 fn check_profile<'a>(
     general: &SectionRef<'_, 'a>,
     context: &Context,
@@ -114,25 +121,48 @@ fn check_ring_depths<'a>(general: &SectionRef<'_, 'a>, sink: &mut impl Diagnosti
         let Some(entry) = general.get(key) else {
             continue;
         };
-        match parse_decimal(&entry.value.compact()) {
-            Err(error) => sink.report(Diagnostic::new(
-                DiagKind::NotDecimal {
+        let Some(depth) = check_number(entry, Reader::Library, sink) else {
+            continue;
+        };
+        if !(64..=65536).contains(&depth) || !depth.is_power_of_two() {
+            sink.report(Diagnostic::new(
+                DiagKind::InvalidConcurrentRequests {
                     key: entry.key,
                     value: entry.value,
-                    error,
                 },
                 entry.value_span,
-            )),
-            Ok(depth) if !(64..=65536).contains(&depth) || !depth.is_power_of_two() => {
+            ));
+        }
+    }
+}
+
+/// QAT20 parses `PkeServiceDisabled` when the device starts (decimal, or `0x` hexadecimal) and
+/// fails the device on anything else; a non-zero value removes asymmetric crypto, which the user
+/// library then refuses to start when `ServicesEnabled` names it.
+fn check_pke_service_disabled<'a>(
+    general: &SectionRef<'_, 'a>,
+    services: Option<Services>,
+    sink: &mut impl DiagnosticSink<'a>,
+) {
+    let Some(entry) = general.get(keys::PKE_SERVICE_DISABLED) else {
+        return;
+    };
+    match kernel_auto(&entry.value.compact()) {
+        None => sink.report(Diagnostic::new(
+            DiagKind::InvalidPkeServiceDisabled { value: entry.value },
+            entry.value_span,
+        )),
+        Some(0) => {}
+        Some(_) => {
+            if let Some(services) = services.filter(|s| s.asym()) {
                 sink.report(Diagnostic::new(
-                    DiagKind::InvalidConcurrentRequests {
-                        key: entry.key,
+                    DiagKind::AsymDisabled {
                         value: entry.value,
+                        services,
                     },
                     entry.value_span,
                 ));
             }
-            Ok(_) => {}
         }
     }
 }

@@ -11,16 +11,15 @@
 mod capacity;
 mod devices;
 mod general;
+mod number;
 mod section;
 
 use crate::config::Config;
 use crate::diag::DiagnosticSink;
-use crate::profile::DeviceType;
-use crate::value::Services;
+use crate::profile::{DeviceType, Driver};
 
 pub use capacity::check_capacity;
 pub use devices::{check_devices, total_slots};
-pub use section::{UserSection, read_user_section};
 
 /// What validation knows about the device the file is for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -31,11 +30,36 @@ pub struct Context {
     pub accel_id: u32,
 }
 
-/// Facts established by validation that later stages reuse.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Facts {
-    /// `ServicesEnabled`, when it is a recognised value.
-    pub services: Option<Services>,
+impl Context {
+    /// The driver family whose rules apply: the device's, or QAT 1.7 when the type is unknown.
+    pub fn driver(&self) -> Driver {
+        self.device.map_or(Driver::Qat17, |d| d.profile().driver())
+    }
+}
+
+/// Checks a device set as every reader of configuration files does — `qsal check`, `qsal expand`,
+/// `qsal up` and the backends: each file validated for its device (`contexts[i]`), the capacity of
+/// each file without errors whose device type is known, then the rules across the set.
+/// `report(file, diagnostic)` receives each finding with the index of its file.
+pub fn check_set<'a, const S: usize, const K: usize>(
+    configs: &[Config<'a, S, K>],
+    contexts: &[Context],
+    mut report: impl FnMut(usize, crate::diag::Diagnostic<'a>),
+) {
+    for (i, config) in configs.iter().enumerate() {
+        let context = contexts.get(i).copied().unwrap_or_default();
+        let mut errors = 0usize;
+        validate(config, &context, &mut |d: crate::diag::Diagnostic<'a>| {
+            if d.severity() == crate::diag::Severity::Error {
+                errors = errors.saturating_add(1);
+            }
+            report(i, d);
+        });
+        if let (0, Some(device)) = (errors, context.device) {
+            check_capacity(config, device, context.accel_id, &mut |d| report(i, d));
+        }
+    }
+    check_devices(configs, contexts, report);
 }
 
 /// Validates `config`, reporting every finding to `sink`.
@@ -43,15 +67,16 @@ pub fn validate<'a, const S: usize, const K: usize>(
     config: &Config<'a, S, K>,
     context: &Context,
     sink: &mut impl DiagnosticSink<'a>,
-) -> Facts {
+) {
     let services = general::check(config, context, sink);
     for section in config.sections() {
         section::check(&section, services, context, sink);
     }
-    Facts { services }
 }
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_devices;
+#[cfg(test)]
+mod tests_fidelity;

@@ -1,35 +1,16 @@
-//! Checks of `[KERNEL]`, `[KERNEL_QAT]` and user sections: processes, names and instances.
+//! Checks of the kernel sections and the user sections: processes, names and instances, under the
+//! rules of the device's driver family (`../shared/reference/qat-semantics.md` §1.5–§1.6, §2.6).
 
 use super::Context;
+use super::number::{Reader, check_number};
 use crate::config::keys::{self, Family, SectionKind, instance_key};
+use crate::config::user::UserSection;
 use crate::config::{Entry, SectionRef};
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink};
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_INSTANCES};
 use crate::names::{check_name, derived_name};
-use crate::value::{CoreList, Services, parse_decimal};
-
-/// The process settings of a user section, read the one way every layer reads them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UserSection {
-    /// `NumProcesses`; 0 when absent or not a decimal number (the driver's reading).
-    pub processes: u32,
-    /// `LimitDevAccess` non-zero; false when absent or not a decimal number.
-    pub limit_dev_access: bool,
-}
-
-/// Reads `NumProcesses` and `LimitDevAccess` of a user section.
-pub fn read_user_section(section: &SectionRef<'_, '_>) -> UserSection {
-    let number = |key| {
-        section
-            .value(key)
-            .and_then(|v| parse_decimal(&v.compact()).ok())
-            .unwrap_or(0)
-    };
-    UserSection {
-        processes: number(keys::NUM_PROCESSES),
-        limit_dev_access: number(keys::LIMIT_DEV_ACCESS) != 0,
-    }
-}
+use crate::profile::Driver;
+use crate::value::{CoreList, Services, kernel_auto, kernel_number};
 
 pub(super) fn check<'a>(
     section: &SectionRef<'_, 'a>,
@@ -37,14 +18,28 @@ pub(super) fn check<'a>(
     context: &Context,
     sink: &mut impl DiagnosticSink<'a>,
 ) {
-    match section.kind() {
-        SectionKind::Kernel => check_instances(section, services, true, sink),
+    match section.kind(context.driver()) {
+        SectionKind::Kernel => check_instances(section, services, true, context, sink),
         SectionKind::User => {
             if check_user(section, context, sink) {
-                check_instances(section, services, false, sink);
+                check_instances(section, services, false, context, sink);
             }
         }
-        SectionKind::General | SectionKind::Special => {}
+        SectionKind::Siov => check_siov(section, sink),
+        SectionKind::General | SectionKind::Inert => {}
+    }
+}
+
+/// QAT20 `[SIOV]`: `NumberAdis` must be a number the kernel can read (decimal or `0x`
+/// hexadecimal), or it fails the device; whether the ADIs fit is a capacity question.
+fn check_siov<'a>(section: &SectionRef<'_, 'a>, sink: &mut impl DiagnosticSink<'a>) {
+    if let Some(entry) = section.get(keys::NUMBER_ADIS)
+        && kernel_auto(&entry.value.compact()).is_none()
+    {
+        sink.report(Diagnostic::new(
+            DiagKind::InvalidNumberAdis { value: entry.value },
+            entry.value_span,
+        ));
     }
 }
 
@@ -55,14 +50,22 @@ fn check_user<'a>(
     sink: &mut impl DiagnosticSink<'a>,
 ) -> bool {
     let name = section.name();
-    if check_name(name.compact().as_bytes()).is_err() {
+    let compact = name.compact();
+    if check_name(compact.as_bytes()).is_err() {
         sink.report(Diagnostic::new(
             DiagKind::UnsafeSectionName { section: name },
             section.span(),
         ));
     }
+    if SectionKind::keeps_all_keys(&compact, context.driver()) {
+        sink.report(Diagnostic::new(
+            DiagKind::KeepsAllKeys { section: name },
+            section.span(),
+        ));
+    }
     let limit = section.get(keys::LIMIT_DEV_ACCESS);
-    let limit_ok = limit.is_none_or(|entry| decimal(entry, sink).is_some());
+    let limit_ok =
+        limit.is_none_or(|entry| check_number(entry, Reader::SlotSearch, sink).is_some());
     let Some(processes_entry) = section.get(keys::NUM_PROCESSES) else {
         sink.report(Diagnostic::new(
             DiagKind::MissingNumProcesses { section: name },
@@ -70,51 +73,29 @@ fn check_user<'a>(
         ));
         return false;
     };
-    let Some(processes) = decimal(processes_entry, sink) else {
+    let Some(processes) = check_number(processes_entry, Reader::Kernel, sink) else {
         return false;
     };
     if processes == 0 {
         return false;
     }
-    let settings = read_user_section(section);
     if limit_ok {
-        let longest = derived_name(
-            &name.compact(),
-            settings.limit_dev_access,
-            context.accel_id,
-            processes.saturating_sub(1),
-        );
-        if longest.len() > MAX_DERIVED_NAME_LEN {
+        let settings = UserSection::of(section);
+        let first = derived_name(&compact, settings.limit_dev_access, context.accel_id, 0);
+        if first.len() > MAX_DERIVED_NAME_LEN {
             sink.report(Diagnostic::new(
                 DiagKind::DerivedNameTooLong {
                     section: name,
-                    example: longest,
+                    example: first,
                 },
-                processes_entry.key_span,
+                section.span(),
             ));
         }
     }
     true
 }
 
-/// Parses a decimal value, reporting it when it is not one.
-fn decimal<'a>(entry: &Entry<'a>, sink: &mut impl DiagnosticSink<'a>) -> Option<u32> {
-    match parse_decimal(&entry.value.compact()) {
-        Ok(value) => Some(value),
-        Err(error) => {
-            sink.report(Diagnostic::new(
-                DiagKind::NotDecimal {
-                    key: entry.key,
-                    value: entry.value,
-                    error,
-                },
-                entry.value_span,
-            ));
-            None
-        }
-    }
-}
-
+/// Whether `family` has rings under `services`.
 fn enabled(services: Services, family: Family) -> bool {
     match family {
         Family::Cy => services.crypto().is_some(),
@@ -126,11 +107,17 @@ fn check_instances<'a>(
     section: &SectionRef<'_, 'a>,
     services: Option<Services>,
     kernel: bool,
+    context: &Context,
     sink: &mut impl DiagnosticSink<'a>,
 ) {
     for family in Family::ALL {
+        let on = services.is_some_and(|s| enabled(s, family));
+        // QAT20 does not read the count of a service that is not enabled.
+        if !on && services.is_some() && context.driver() == Driver::Qat20 {
+            continue;
+        }
         let Some(count_entry) = section.get(family.count_key()) else {
-            if services.is_some_and(|s| enabled(s, family)) {
+            if on {
                 sink.report(Diagnostic::new(
                     DiagKind::MissingInstanceCount {
                         section: section.name(),
@@ -141,7 +128,7 @@ fn check_instances<'a>(
             }
             continue;
         };
-        let Some(count) = decimal(count_entry, sink) else {
+        let Some(count) = check_number(count_entry, Reader::Library, sink) else {
             continue;
         };
         if count > MAX_INSTANCES {
@@ -154,7 +141,7 @@ fn check_instances<'a>(
             ));
             continue;
         }
-        if let Some(services) = services.filter(|s| count > 0 && !enabled(*s, family)) {
+        if let Some(services) = services.filter(|_| count > 0 && !on) {
             sink.report(Diagnostic::new(
                 DiagKind::InstancesWithoutService {
                     key: count_entry.key,
@@ -166,7 +153,7 @@ fn check_instances<'a>(
             continue;
         }
         for index in 0..count {
-            check_instance(section, family, index, count_entry, kernel, sink);
+            check_instance(section, family, index, (count_entry, count), kernel, sink);
         }
     }
 }
@@ -175,7 +162,7 @@ fn check_instance<'a>(
     section: &SectionRef<'_, 'a>,
     family: Family,
     index: u32,
-    count_entry: &Entry<'a>,
+    (count_entry, count): (&Entry<'a>, u32),
     kernel: bool,
     sink: &mut impl DiagnosticSink<'a>,
 ) {
@@ -188,32 +175,42 @@ fn check_instance<'a>(
                     section: section.name(),
                     key,
                     count_key: count_entry.key,
-                    count: count_entry_value(count_entry),
+                    count,
                 },
                 count_entry.key_span,
             ));
         }
         entry
     };
-    let _ = require("Name");
-    let polled = require("IsPolled");
-    let affinity = require("CoreAffinity");
-    if let Some(entry) = polled
-        && let Some(mode) = decimal(entry, sink)
-        && !(if kernel {
-            mode <= 1
-        } else {
-            mode == 1 || mode == 2
-        })
-    {
-        sink.report(Diagnostic::new(
-            DiagKind::InvalidPollingMode {
-                key: entry.key,
-                value: entry.value,
-                kernel,
-            },
-            entry.value_span,
-        ));
+    let _ = require(keys::NAME);
+    let polled = require(keys::IS_POLLED);
+    let affinity = require(keys::CORE_AFFINITY);
+    if let Some(entry) = polled {
+        if kernel {
+            // Kernel instances accept any polling mode; the driver only needs to read a number.
+            if kernel_number(&entry.value.compact()).is_none() {
+                sink.report(Diagnostic::new(
+                    DiagKind::InvalidPollingMode {
+                        key: entry.key,
+                        value: entry.value,
+                        kernel,
+                    },
+                    entry.value_span,
+                ));
+            }
+        } else if let Some(mode) = check_number(entry, Reader::Library, sink)
+            && mode != 1
+            && mode != 2
+        {
+            sink.report(Diagnostic::new(
+                DiagKind::InvalidPollingMode {
+                    key: entry.key,
+                    value: entry.value,
+                    kernel,
+                },
+                entry.value_span,
+            ));
+        }
     }
     if let Some(entry) = affinity
         && let Err(error) = CoreList::parse(&entry.value.compact())
@@ -227,8 +224,4 @@ fn check_instance<'a>(
             entry.value_span,
         ));
     }
-}
-
-fn count_entry_value(entry: &Entry<'_>) -> u32 {
-    parse_decimal(&entry.value.compact()).unwrap_or(0)
 }

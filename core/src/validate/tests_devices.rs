@@ -17,7 +17,7 @@ fn run(texts: &[String]) -> Vec<(usize, &'static str, u32)> {
         .map(|t| Config::parse(t.as_bytes(), &mut |_: Diagnostic<'_>| {}))
         .collect();
     let mut found = Vec::new();
-    check_devices(&configs, |i, d| {
+    check_devices(&configs, &[], |i, d: Diagnostic<'_>| {
         found.push((i, d.code().as_str(), d.span.line));
     });
     found

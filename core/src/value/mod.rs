@@ -9,5 +9,8 @@ mod number;
 mod services;
 
 pub use cores::{CoreList, CoreListError};
-pub use number::{NumberError, NumberKind, classify_number, parse_decimal};
+pub use number::{
+    NumberError, NumberKind, classify_number, kernel_auto, kernel_decimal, kernel_number,
+    parse_decimal,
+};
 pub use services::{CryptoKind, Services, ServicesProfile};

@@ -1,4 +1,13 @@
-//! Numbers: the single decimal grammar qsal accepts, and the DEC/HEX/STR typing of the reference tool.
+//! Numbers: how each reader of a value reads it.
+//!
+//! * [`parse_decimal`] — plain digits, as QAT's user-space library reads the keys it uses
+//!   (`strtoull` base 10: it stops at the first non-digit, so `0x1` reads as 0).
+//! * [`kernel_decimal`] — the kernel's `kstrtoul(…, 10)`: an optional `+`, then digits only (how the
+//!   slot search reads `LimitDevAccess`).
+//! * [`kernel_number`] — the kernel's "decimal, else hexadecimal" reading of `NumProcesses`,
+//!   `LimitDevAccess`, instance counts, `…IsPolled` and request depths during expansion
+//!   (`kstrtoul(…, 10)`, else `kstrtoul(…, 16)`, which also takes a `0x` or `0X` prefix).
+//! * [`classify_number`] — the DEC/HEX/STR typing `adf_ctl` applies before sending a value.
 
 use core::fmt;
 
@@ -50,6 +59,51 @@ pub fn parse_decimal(text: &str) -> Result<u32, NumberError> {
     Ok(value)
 }
 
+/// The kernel's `kstrtoul(text, 10)`: an optional `+`, then at least one decimal digit and nothing
+/// else; `None` when it fails or does not fit in 32 bits.
+pub fn kernel_decimal(text: &str) -> Option<u32> {
+    kernel_digits(text.strip_prefix('+').unwrap_or(text), 10)
+}
+
+/// The kernel's reading of a number during expansion: `kstrtoul(text, 10)`, else
+/// `kstrtoul(text, 16)` (optional `+`, optional `0x`/`0X`, hexadecimal digits). `None` when both
+/// fail (the driver then uses 0, or fails the device, depending on the key).
+pub fn kernel_number(text: &str) -> Option<u32> {
+    kernel_decimal(text).or_else(|| {
+        let unsigned = text.strip_prefix('+').unwrap_or(text);
+        let digits = unsigned
+            .strip_prefix("0x")
+            .or_else(|| unsigned.strip_prefix("0X"))
+            .unwrap_or(unsigned);
+        kernel_digits(digits, 16)
+    })
+}
+
+/// The kernel's `kstrtoul(text, 0)` on a value `adf_ctl` stored: decimal, or hexadecimal with a
+/// `0x` prefix (digit strings were re-rendered without leading zeros, so octal never arises);
+/// `1a` fails. QAT20 reads `PkeServiceDisabled` and `NumberAdis` so.
+pub fn kernel_auto(text: &str) -> Option<u32> {
+    let unsigned = text.strip_prefix('+').unwrap_or(text);
+    if unsigned.starts_with("0x") || unsigned.starts_with("0X") {
+        kernel_number(text)
+    } else {
+        kernel_decimal(text)
+    }
+}
+
+/// Digits only, in `radix`, fitting in 32 bits.
+fn kernel_digits(digits: &str, radix: u32) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: u32 = 0;
+    for c in digits.chars() {
+        let digit = c.to_digit(radix)?;
+        value = value.checked_mul(radix)?.checked_add(digit)?;
+    }
+    Some(value)
+}
+
 /// How the reference tool types a value before sending it to the kernel (`get_value_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NumberKind {
@@ -92,6 +146,30 @@ mod tests {
         assert_eq!(parse_decimal("-1"), Err(NumberError::NotDecimal));
         assert_eq!(parse_decimal("thisiserror"), Err(NumberError::NotDecimal));
         assert_eq!(parse_decimal("1.0"), Err(NumberError::NotDecimal));
+    }
+
+    #[test]
+    fn kernel_readings() {
+        assert_eq!(kernel_decimal("+1"), Some(1));
+        assert_eq!(kernel_decimal("0x1"), None);
+        assert_eq!(kernel_decimal("-1"), None);
+        assert_eq!(kernel_number("0x2"), Some(2));
+        assert_eq!(kernel_number("0X1F"), Some(31));
+        assert_eq!(kernel_number("1a"), Some(26));
+        assert_eq!(kernel_number("10"), Some(10));
+        assert_eq!(kernel_number("+0x10"), Some(16));
+        assert_eq!(kernel_number("two"), None);
+        assert_eq!(kernel_number("yes"), None);
+        assert_eq!(kernel_number(""), None);
+        assert_eq!(kernel_number("0x"), None);
+        assert_eq!(
+            kernel_number("4294967296"),
+            None,
+            "beyond 32 bits is not a count"
+        );
+        assert_eq!(kernel_auto("0x10"), Some(16));
+        assert_eq!(kernel_auto("1a"), None);
+        assert_eq!(kernel_auto("+3"), Some(3));
     }
 
     #[test]

@@ -93,6 +93,14 @@ impl Services {
         }
     }
 
+    /// Whether asymmetric crypto has rings (alone or as part of `cy`).
+    pub const fn asym(self) -> bool {
+        matches!(
+            self,
+            Self::Cy | Self::CyDc | Self::AsymSym | Self::CyInline | Self::Asym | Self::AsymDc
+        )
+    }
+
     /// Whether compression (`Dc<i>` instances) is enabled.
     pub const fn compression(self) -> bool {
         matches!(self, Self::Dc | Self::CyDc | Self::AsymDc | Self::SymDc)

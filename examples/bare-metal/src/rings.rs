@@ -5,7 +5,7 @@
 use cortex_m_semihosting::hprintln;
 use qsal_backend_mock::{MockClock, MockEngine, MockSal};
 use qsal_core::DeviceType;
-use qsal_core::platform::{Platform, Session};
+use qsal_core::platform::{Devices, Platform, Session};
 use qsal_core::ring::{Layout, RingSpec, ring_specs};
 
 use crate::World;
@@ -21,11 +21,15 @@ fn first_pair(sal: &Sal, world: &'static World) -> Option<(u32, RingSpec)> {
     let section = sal.section()?;
     let accel = sal.with_sessions(|s| s.first().map(|a| a.accel_id()))??;
     let mut first = None;
-    let found = ring_specs(&world, accel, section.as_str(), |spec| {
-        first.get_or_insert(spec);
+    let found = (&world).with_expanded(accel, |e| {
+        let body = e.section(section.as_str())?;
+        ring_specs(body, e.profile(), |spec| {
+            first.get_or_insert(spec);
+        })
+        .ok()
     });
     match found {
-        Ok(Ok(())) => first.map(|spec| (accel, spec)),
+        Ok(Some(())) => first.map(|spec| (accel, spec)),
         _ => None,
     }
 }

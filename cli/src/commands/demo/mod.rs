@@ -24,10 +24,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use qsal_backend_linux::RuntimeDir;
-use qsal_backend_linux::store::{self, DeviceConfig};
-use qsal_core::expand::{ConfWriter, expand};
-use qsal_core::validate::{Context, check_capacity, validate};
-use qsal_core::{Config, DeviceType, Severity};
+use qsal_backend_linux::store::{self, DeviceInput};
+use qsal_core::DeviceType;
 
 use crate::error::CliError;
 
@@ -134,47 +132,19 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     }
 }
 
-/// Checks, expands and loads the embedded configuration for both devices.
+/// Loads the embedded configuration for both devices, through the same pipeline as `qsal up`.
 fn load(runtime: &RuntimeDir, per_device: u32) -> Result<(), String> {
     let text = config::device_config(per_device);
-    let mut expanded = Vec::new();
-    for accel_id in 0..DEVICES {
-        let mut problems = Vec::new();
-        let parsed: Config<'_> = Config::parse(text.as_bytes(), &mut |d| problems.push(d));
-        let context = Context {
-            device: Some(DeviceType::C6xx),
-            accel_id,
-        };
-        validate(&parsed, &context, &mut |d| problems.push(d));
-        check_capacity(&parsed, DeviceType::C6xx, accel_id, &mut |d| {
-            problems.push(d);
-        });
-        if let Some(d) = problems.iter().find(|d| d.severity() == Severity::Error) {
-            return Err(format!(
-                "the embedded configuration does not fit: {}",
-                d.message()
-            ));
-        }
-        let mut out = String::new();
-        expand(
-            &parsed,
-            DeviceType::C6xx,
-            accel_id,
-            &mut ConfWriter::new(&mut out),
-        )
-        .map_err(|e| format!("expansion failed: {e:?}"))?;
-        expanded.push(out);
-    }
     let source = PathBuf::from("<embedded demo configuration>");
-    let configs: Vec<DeviceConfig<'_>> = expanded
-        .iter()
-        .map(|text| DeviceConfig {
-            device_type: DeviceType::C6xx,
-            source: &source,
-            expanded: text,
-        })
-        .collect();
-    store::write_devices(runtime, &configs, || {}).map_err(|e| e.to_string())
+    let input = DeviceInput {
+        device_type: DeviceType::C6xx,
+        source: &source,
+        text: text.as_bytes(),
+    };
+    let inputs = vec![input; DEVICES as usize];
+    store::up(runtime, &inputs, || {})
+        .map(|_| ())
+        .map_err(|e| format!("the embedded configuration does not load: {e}"))
 }
 
 fn spawn(
