@@ -12,12 +12,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
-use qsal_core::DeviceType;
 use qsal_core::config::expanded::{self, Expanded, SectionSpan, verify};
 use qsal_core::platform::{DeviceInfo, Devices, ErrorType};
 use qsal_core::ring::ring_specs;
 
 use crate::LinuxError;
+use crate::device_file::{self, DeviceMeta};
 use crate::dir::{Access, Stamp, stamp_of};
 use crate::emulated::{Attachment, Faults};
 use crate::error::Untrusted;
@@ -30,8 +30,10 @@ pub const DEVICE_FILE_LIMIT: usize = 16 << 20;
 /// One device as loaded from its file.
 #[derive(Debug)]
 pub struct LoadedDevice {
-    /// Accel id, type, PCI address.
+    /// Accel id, type, PCI address, generation.
     pub info: DeviceInfo,
+    /// What the file's header says about the device.
+    pub meta: DeviceMeta,
     /// The file it came from.
     pub path: PathBuf,
     /// The expanded configuration.
@@ -41,7 +43,7 @@ pub struct LoadedDevice {
 }
 
 impl LoadedDevice {
-    /// Checks the file name `<accel id>.<type>.conf` and the text, and indexes it.
+    /// Checks the file name `<accel id>.<type>.conf`, the header and the text, and indexes it.
     pub fn load(path: PathBuf, text: String) -> Result<Self, LinuxError> {
         let bad = |reason: &'static str| LinuxError::BadDeviceFileName {
             path: path.clone(),
@@ -51,16 +53,8 @@ impl LoadedDevice {
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| bad("the name is not UTF-8"))?;
-        let stem = name
-            .strip_suffix(".conf")
-            .ok_or_else(|| bad("the name does not end in .conf"))?;
-        let (id, kind) = stem
-            .split_once('.')
-            .ok_or_else(|| bad("the name is not <accel id>.<type>.conf"))?;
-        let accel_id = id
-            .parse()
-            .map_err(|_| bad("the accel id is not a number"))?;
-        let device_type = DeviceType::from_name(kind).ok_or_else(|| bad("unknown device type"))?;
+        let (accel_id, device_type) = device_file::parse_file_name(name).map_err(bad)?;
+        let meta = device_file::parse_header(&text, accel_id, device_type).map_err(bad)?;
         let mut index = Vec::new();
         let complete = expanded::index(text.as_bytes(), |s| {
             index.push(s);
@@ -70,8 +64,10 @@ impl LoadedDevice {
             info: DeviceInfo {
                 accel_id,
                 device_type,
-                pci: None,
+                pci: Some(meta.bsf),
+                generation: meta.generation,
             },
+            meta,
             path,
             text,
             index,
@@ -121,7 +117,7 @@ impl LinuxDevices {
         }
     }
 
-    /// Fault switches of the emulated engines this device set starts.
+    /// Fault switches of the emulated engines this device set starts, and each device's health.
     pub fn faults(&self) -> &Faults {
         &self.faults
     }
@@ -190,7 +186,8 @@ fn read_consistent(opened: &Opened, mut stamp: Option<Stamp>) -> Result<Snapshot
     Err(LinuxError::Unstable(opened.root().path().to_path_buf()))
 }
 
-fn read_all(opened: &Opened) -> Result<Vec<LoadedDevice>, LinuxError> {
+/// Reads every device file of `opened` (trusted owners, one link, bounded size, verified).
+pub(crate) fn read_all(opened: &Opened) -> Result<Vec<LoadedDevice>, LinuxError> {
     let Some(dir) = opened.subdir(DEVICES)? else {
         return Ok(Vec::new());
     };
@@ -227,6 +224,11 @@ impl Snapshot {
     /// The devices, in ascending accel id.
     pub fn devices(&self) -> &[LoadedDevice] {
         &self.devices
+    }
+
+    /// Device `accel_id`, if it is up.
+    pub fn device(&self, accel_id: u32) -> Option<&LoadedDevice> {
+        self.devices.iter().find(|d| d.info.accel_id == accel_id)
     }
 
     /// Whether no device set is up (no `devices/`).
@@ -284,6 +286,12 @@ impl Devices for LinuxDevices {
         let mut specs = Vec::new();
         ring_specs(body, &profile, |spec| specs.push(spec))
             .map_err(|e| setup(format!("[{section}] {e}")))?;
-        Attachment::create(accel_id, device.info.device_type, &specs, &self.faults)
+        Attachment::create(
+            accel_id,
+            device.info.generation,
+            device.info.device_type,
+            &specs,
+            &self.faults,
+        )
     }
 }

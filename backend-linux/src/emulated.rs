@@ -10,13 +10,21 @@
 //! rings.
 //!
 //! [`Faults`] (one set per [`LinuxDevices`](crate::LinuxDevices)) injects faults into its emulated
-//! engines, live: a stalled engine answers nothing, and upcoming responses can be corrupted.
+//! engines, live: a stalled engine answers nothing, and upcoming responses can be corrupted. It also
+//! holds each device's [`Health`]: a device whose heartbeat failed (`icp_sal_heartbeat_simulate_failure`)
+//! answers nothing and beats no more until it is reset ([`Attachment::reset`], `icp_sal_reset_device`).
+//! Since every process serves its own rings, this is the device as this process sees it.
+//!
+//! The engine thread beats once per pass over its rings while it serves; [`Attachment::heartbeat`]
+//! waits for the next beat, so a dead, hung or failed engine is told apart from a live one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 use qsal_core::platform::Session;
 use qsal_core::profile::DeviceType;
@@ -27,14 +35,61 @@ use qsal_core::ring::{Csr, Firmware, Layout, RingMemory, RingPair, RingSpec};
 use crate::LinuxError;
 use crate::shm::Mapping;
 
-/// Faults injected into the emulated engines of one device set.
+/// Faults injected into the emulated engines of one device set, and each device's health.
 #[derive(Debug, Default)]
 pub struct Faults {
     /// While set, no engine answers.
     pub stalled: AtomicBool,
     /// The next this many responses (over all engines) are corrupted.
-    pub corrupt_next: std::sync::atomic::AtomicU32,
+    pub corrupt_next: AtomicU32,
+    devices: Mutex<HashMap<u32, Arc<Health>>>,
 }
+
+impl Faults {
+    /// The health of emulated device `accel_id` (healthy until a failure is simulated).
+    pub fn device(&self, accel_id: u32) -> Arc<Health> {
+        Arc::clone(self.devices.lock().entry(accel_id).or_default())
+    }
+}
+
+/// One emulated device's health, as this process sees it.
+#[derive(Debug, Default)]
+pub struct Health {
+    failed: AtomicBool,
+}
+
+impl Health {
+    /// Makes the device fail its heartbeat: its engines stop answering until it is reset.
+    pub fn fail(&self) {
+        self.failed.store(true, Ordering::Release);
+    }
+
+    /// Whether the heartbeat fails.
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    /// Clears a failed heartbeat (a reset).
+    pub fn recover(&self) {
+        self.failed.store(false, Ordering::Release);
+    }
+}
+
+/// What a heartbeat of an attached emulated device found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Beat {
+    /// The engine is running and serving.
+    Alive,
+    /// The device's heartbeat failed (simulated); it needs a reset.
+    Failed,
+    /// The engine thread is running but did not beat within the wait (hung or stalled).
+    Hung,
+    /// The engine thread has ended.
+    Dead,
+}
+
+/// How long [`Attachment::heartbeat`] waits for the engine's next beat.
+pub const HEARTBEAT_WAIT: Duration = Duration::from_millis(500);
 
 /// A shared handle on a mapping, usable as CSR window and as ring memory.
 #[derive(Clone, Debug)]
@@ -90,15 +145,33 @@ pub struct Instance {
 struct Engine {
     stop: Arc<AtomicBool>,
     answered: Arc<AtomicU64>,
+    beats: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Stops the thread and waits for it.
+    fn stop(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            // A panicking engine thread has nothing more to tell.
+            let _ = thread.join();
+        }
+    }
 }
 
 /// An attachment to an emulated device: its instances' rings and their firmware thread.
 #[derive(Debug)]
 pub struct Attachment {
     accel_id: u32,
+    generation: u64,
+    layout: Layout,
+    banks: HashMap<u16, Shared>,
+    faults: Arc<Faults>,
+    health: Arc<Health>,
     instances: Vec<Instance>,
     engine: Option<Engine>,
+    answered_before: u64,
 }
 
 /// A bus address for ring `ring` of bank `bank` of device `accel_id`, aligned to any ring size.
@@ -107,22 +180,29 @@ fn bus_address(accel_id: u32, bank: u16, ring: u8) -> u64 {
 }
 
 impl Attachment {
-    /// Maps and programs every ring of `specs` on emulated device `accel_id`, and starts the
-    /// firmware thread.
+    /// Maps and programs every ring of `specs` on emulated device `accel_id` (started as
+    /// `generation`), and starts the firmware thread.
     pub fn create(
         accel_id: u32,
+        generation: u64,
         device: DeviceType,
         specs: &[RingSpec],
         faults: &Arc<Faults>,
     ) -> Result<Self, LinuxError> {
         let layout = Layout::of(device.profile().generation);
         let setup = |reason: String| LinuxError::Setup { accel_id, reason };
-        let mut banks: HashMap<u16, Shared> = HashMap::new();
         let mut attachment = Self {
             accel_id,
+            generation,
+            layout,
+            banks: HashMap::new(),
+            faults: Arc::clone(faults),
+            health: faults.device(accel_id),
             instances: Vec::new(),
             engine: None,
+            answered_before: 0,
         };
+        let banks = &mut attachment.banks;
         for spec in specs {
             let csr = match banks.get(&spec.bank) {
                 Some(csr) => csr.clone(),
@@ -159,35 +239,38 @@ impl Attachment {
             .map_err(|e| setup(format!("bank {} ring {}: {e}", spec.bank, spec.tx)))?;
             attachment.instances.push(Instance { spec: *spec, pair });
         }
-        attachment.engine = Some(attachment.start_engine(layout, &banks, Arc::clone(faults))?);
+        attachment.engine = Some(attachment.start_engine()?);
         Ok(attachment)
     }
 
-    fn start_engine(
-        &self,
-        layout: Layout,
-        banks: &HashMap<u16, Shared>,
-        switches: Arc<Faults>,
-    ) -> Result<Engine, LinuxError> {
+    fn start_engine(&self) -> Result<Engine, LinuxError> {
+        let layout = self.layout;
         let rings: Vec<(Shared, u8, u8, Shared, Shared)> = self
             .instances
             .iter()
             .filter_map(|i| {
-                let csr = banks.get(&i.spec.bank)?.clone();
+                let csr = self.banks.get(&i.spec.bank)?.clone();
                 let (tx, rx) = i.pair.memory();
                 Some((csr, i.spec.tx, i.spec.rx, tx.clone(), rx.clone()))
             })
             .collect();
         let stop = Arc::new(AtomicBool::new(false));
         let answered = Arc::new(AtomicU64::new(0));
-        let (stop_flag, counter) = (Arc::clone(&stop), Arc::clone(&answered));
+        let beats = Arc::new(AtomicU64::new(0));
+        let (stop_flag, counter, beat) =
+            (Arc::clone(&stop), Arc::clone(&answered), Arc::clone(&beats));
+        let switches = Arc::clone(&self.faults);
+        let health = Arc::clone(&self.health);
         let thread = std::thread::Builder::new()
             .name(format!("qsal-fw-dev{}", self.accel_id))
             .spawn(move || {
                 let mut firmware = Firmware::default();
                 let mut idle = 0u32;
                 while !stop_flag.load(Ordering::Acquire) {
-                    firmware.stalled = switches.stalled.load(Ordering::Relaxed);
+                    firmware.stalled = switches.stalled.load(Ordering::Relaxed) || health.failed();
+                    if !firmware.stalled {
+                        beat.fetch_add(1, Ordering::Release);
+                    }
                     firmware.corrupt_next = switches.corrupt_next.swap(0, Ordering::Relaxed);
                     let mut done = 0;
                     for (csr, tx_ring, rx_ring, tx, rx) in &rings {
@@ -220,8 +303,57 @@ impl Attachment {
         Ok(Engine {
             stop,
             answered,
+            beats,
             thread: Some(thread),
         })
+    }
+
+    /// Waits up to [`HEARTBEAT_WAIT`] for the engine's next beat.
+    pub fn heartbeat(&self) -> Beat {
+        if self.health.failed() {
+            return Beat::Failed;
+        }
+        let Some(engine) = &self.engine else {
+            return Beat::Dead;
+        };
+        let alive = || engine.thread.as_ref().is_some_and(|t| !t.is_finished());
+        let before = engine.beats.load(Ordering::Acquire);
+        let deadline = Instant::now() + HEARTBEAT_WAIT;
+        while Instant::now() < deadline {
+            if !alive() {
+                return Beat::Dead;
+            }
+            if engine.beats.load(Ordering::Acquire) != before {
+                return Beat::Alive;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        if alive() { Beat::Hung } else { Beat::Dead }
+    }
+
+    /// Resets the device as this process sees it: stops the engine, re-initialises every ring
+    /// (requests in flight are lost, not waited for), clears a failed heartbeat and starts a new
+    /// engine. Returns how many requests were lost.
+    pub fn reset(&mut self) -> Result<u64, LinuxError> {
+        if let Some(engine) = self.engine.take() {
+            self.answered_before = self
+                .answered_before
+                .saturating_add(engine.answered.load(Ordering::Relaxed));
+            engine.stop();
+        }
+        let lost = self
+            .instances
+            .iter_mut()
+            .map(|i| u64::from(i.pair.reset()))
+            .sum();
+        self.health.recover();
+        self.engine = Some(self.start_engine()?);
+        Ok(lost)
+    }
+
+    /// The device's health, shared with its engine.
+    pub fn health(&self) -> Arc<Health> {
+        Arc::clone(&self.health)
     }
 
     /// The device.
@@ -234,21 +366,20 @@ impl Attachment {
         &mut self.instances
     }
 
-    /// Requests the firmware thread has answered.
+    /// Requests the firmware threads of this attachment have answered (over resets).
     pub fn answered(&self) -> u64 {
-        self.engine
-            .as_ref()
-            .map_or(0, |e| e.answered.load(Ordering::Relaxed))
+        self.answered_before.saturating_add(
+            self.engine
+                .as_ref()
+                .map_or(0, |e| e.answered.load(Ordering::Relaxed)),
+        )
     }
 }
 
 impl Drop for Attachment {
     fn drop(&mut self) {
-        if let Some(mut engine) = self.engine.take() {
-            engine.stop.store(true, Ordering::Release);
-            if let Some(thread) = engine.thread.take() {
-                let _ = thread.join();
-            }
+        if let Some(engine) = self.engine.take() {
+            engine.stop();
         }
         self.instances.clear();
     }
@@ -257,6 +388,10 @@ impl Drop for Attachment {
 impl Session for Attachment {
     fn accel_id(&self) -> u32 {
         self.accel_id
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation
     }
 
     fn abandon(mut self) {

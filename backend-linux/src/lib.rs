@@ -16,24 +16,30 @@
 //! [`LinuxSal`] puts them together behind a blocking mutex: the start/stop state machine the C
 //! library and `qsal hold` use.
 
+pub mod device_file;
 mod devices;
 pub mod dir;
+pub mod discovery;
 mod emulated;
 mod error;
 pub mod exchange;
+pub mod heartbeat;
 pub mod kernel;
 mod leases;
+pub mod load;
 mod platform;
+pub mod process;
 mod runtime;
 pub mod shm;
 pub mod store;
 pub mod sysfs;
 
 pub use devices::{LinuxDevices, LoadedDevice, Snapshot};
-pub use emulated::{Attachment, Faults, Instance, Shared};
+pub use emulated::{Attachment, Beat, Faults, HEARTBEAT_WAIT, Health, Instance, Shared};
 pub use error::{LinuxError, Untrusted};
 pub use leases::{LinuxLease, LinuxRegistry};
 pub use platform::{LinuxPlatform, command_name};
+pub use process::ProcessError;
 pub use runtime::{Opened, RuntimeDir};
 
 use qsal_core::sal::Sal;

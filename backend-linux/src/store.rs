@@ -1,29 +1,26 @@
-//! Loading, writing and removing a device set: what `qsal up` and `qsal down` do to the runtime
-//! directory. [`up`] is the one pipeline from parsed configurations to a loaded set (check, expand,
-//! write); [`write_devices`] is its last step.
+//! Writing and removing a device set: what `qsal up`, `qsal restart` and `qsal down` do to the
+//! runtime directory once [`crate::load`] has produced the device files.
 //!
-//! Both run under the runtime directory's lock (`.lock`), so two operators never interleave. `up`
-//! refuses to replace a device set while slots are held (changing the configuration under running
-//! processes would silently change what their slot means); `down` refuses likewise unless forced.
+//! Both run under the runtime directory's lock (`.lock`), so two operators never interleave. A
+//! change never silently changes what a held slot means: replacing the whole set is refused while
+//! any slot is held, and changing one device is refused when a held slot's derived section would
+//! disappear (unless `down --force`, by root or the holder).
 //!
 //! A device set is replaced as a whole: the new device files are written into a fresh directory,
 //! then that directory is exchanged with `devices/` in one `renameat2(RENAME_EXCHANGE)`, so a reader
-//! sees the old complete set or the new complete set, never a mix. Before the exchange `up` locks
-//! every existing lease file (so nobody can start on the old set meanwhile) and creates the lease
-//! file of every derived name of the new set; starters never create lease files themselves (see
-//! [`crate::leases`]).
+//! sees the old complete set or the new complete set, never a mix. Before the exchange [`commit`]
+//! locks every free lease file (so nobody can start on the old set meanwhile), creates the lease
+//! file of every new derived name, and removes those of names that are gone; starters never create
+//! lease files themselves (see [`crate::leases`]).
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use qsal_core::config::expanded::{self, Expanded};
-use qsal_core::expand::{ConfWriter, Summary, expand};
 use qsal_core::platform::Holder;
-use qsal_core::validate::{Context, check_set};
-use qsal_core::{Config, DeviceType, Diagnostic, Severity};
 use rustix::fs::FlockOperation;
 
 use crate::LinuxError;
+use crate::device_file::parse_file_name;
 use crate::dir::{Access, Dir, File};
 use crate::leases::{lease_file, open_lease, probe_holder, read_record};
 use crate::runtime::{DEVICES, LEASES, Opened, RuntimeDir};
@@ -31,156 +28,26 @@ use crate::runtime::{DEVICES, LEASES, Opened, RuntimeDir};
 /// Prefix of the temporary directories `up` and `down` use (left over only by a crash).
 const TEMP_PREFIX: &str = ".devices.";
 
-/// One device of a set to write.
-#[derive(Debug)]
-pub struct DeviceConfig<'a> {
-    /// Its type.
-    pub device_type: DeviceType,
-    /// The file it was read from (recorded in a comment).
-    pub source: &'a Path,
-    /// Its expanded configuration.
-    pub expanded: &'a str,
+/// One file of a new device set: its name (`<accel id>.<type>.conf`) and its whole text, header
+/// included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewFile {
+    /// The file name.
+    pub name: String,
+    /// The header and the expanded configuration.
+    pub text: String,
 }
 
-/// One device of a set to load: its type, where its configuration came from, and its text.
-#[derive(Clone, Copy, Debug)]
-pub struct DeviceInput<'a> {
-    /// Its type.
-    pub device_type: DeviceType,
-    /// The file it was read from.
-    pub source: &'a Path,
-    /// Its configuration file's bytes.
-    pub text: &'a [u8],
-}
-
-/// What `up` found and did.
-#[derive(Debug)]
-pub struct Loaded<'a> {
-    /// Per device: the findings of the parser and the checks, sorted by position (warnings only,
-    /// since it loaded).
-    pub findings: Vec<Vec<Diagnostic<'a>>>,
-    /// Per device: what expansion placed.
-    pub summaries: Vec<Summary>,
-}
-
-/// Why `up` loaded nothing.
-#[derive(Debug)]
-pub enum UpError<'a> {
-    /// The configuration has errors; per device, every finding.
-    Invalid(Vec<Vec<Diagnostic<'a>>>),
-    /// A device's configuration cannot be expanded (its message).
-    Expand {
-        /// The device.
-        accel_id: usize,
-        /// Why.
-        message: String,
-    },
-    /// The runtime directory refused the set.
-    Store(StoreError),
-}
-
-impl std::fmt::Display for UpError<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Invalid(findings) => {
-                let errors = findings
-                    .iter()
-                    .flatten()
-                    .filter(|d| d.severity() == Severity::Error)
-                    .count();
-                write!(
-                    f,
-                    "the device set has {errors} error(s) (`qsal check` shows them); nothing was loaded"
-                )
-            }
-            Self::Expand { accel_id, message } => {
-                write!(f, "device {accel_id} cannot be expanded: {message}")
-            }
-            Self::Store(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for UpError<'_> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Store(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-/// Loads a device set — the one pipeline of `qsal up`, the demo and the tests: parses each file,
-/// checks the set as `qsal check` does (the core's `check_set`, device `i` at accel id `i`),
-/// refuses it on any error, expands each device and writes the set into `runtime` as a whole.
-/// `waiting` is called if another `up` or `down` holds the lock.
-pub fn up<'a>(
-    runtime: &RuntimeDir,
-    devices: &[DeviceInput<'a>],
-    waiting: impl FnOnce(),
-) -> Result<Loaded<'a>, UpError<'a>> {
-    let mut findings: Vec<Vec<Diagnostic<'a>>> = vec![Vec::new(); devices.len()];
-    let configs: Vec<Config<'a>> = devices
-        .iter()
-        .zip(findings.iter_mut())
-        .map(|(d, found)| Config::parse(d.text, &mut |x| found.push(x)))
-        .collect();
-    let contexts: Vec<Context> = devices
-        .iter()
-        .zip(0u32..)
-        .map(|(d, accel_id)| Context {
-            device: Some(d.device_type),
-            accel_id,
-        })
-        .collect();
-    check_set(&configs, &contexts, |i, d| {
-        if let Some(list) = findings.get_mut(i) {
-            list.push(d);
-        }
-    });
-    for list in &mut findings {
-        list.sort_by_key(|d| (d.span.offset, d.span.line));
-    }
-    if findings
-        .iter()
-        .flatten()
-        .any(|d| d.severity() == Severity::Error)
-    {
-        return Err(UpError::Invalid(findings));
-    }
-    let mut texts = Vec::with_capacity(devices.len());
-    let mut summaries = Vec::with_capacity(devices.len());
-    for (((accel_id, device), context), config) in
-        devices.iter().enumerate().zip(&contexts).zip(&configs)
-    {
-        let mut text = String::new();
-        let summary = expand(
-            config,
-            device.device_type,
-            context.accel_id,
-            &mut ConfWriter::new(&mut text),
-        )
-        .map_err(|e| UpError::Expand {
-            accel_id,
-            message: e.to_string(),
-        })?;
-        texts.push(text);
-        summaries.push(summary);
-    }
-    let set: Vec<DeviceConfig<'_>> = devices
-        .iter()
-        .zip(&texts)
-        .map(|(d, text)| DeviceConfig {
-            device_type: d.device_type,
-            source: d.source,
-            expanded: text,
-        })
-        .collect();
-    write_devices(runtime, &set, waiting).map_err(UpError::Store)?;
-    Ok(Loaded {
-        findings,
-        summaries,
-    })
+/// What a change does about held slots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// Any held slot refuses the change (replacing the whole set).
+    Refuse,
+    /// Held slots stay held; a held slot whose derived section would disappear refuses the change.
+    KeepUnlessLost,
+    /// Like [`Held::KeepUnlessLost`], but held slots whose section disappears lose their lease
+    /// (`down --force`: root or the holder only).
+    ForceLost,
 }
 
 /// Why the device set was not changed.
@@ -257,18 +124,20 @@ fn lease_names(leases: &Dir) -> Result<Vec<String>, LinuxError> {
 }
 
 /// The lease files of a runtime directory, as [`lock_all`] found them.
-enum Leases {
-    /// None is held: every one, locked by this process until dropped.
-    Locked(Vec<(String, File)>),
-    /// These are held (by name, with their holders).
-    Held(Vec<(String, Holder)>),
+struct Leases {
+    /// Free ones, each locked by this process until dropped.
+    locked: Vec<(String, File)>,
+    /// Held ones (by name, with their holders).
+    held: Vec<(String, Holder)>,
 }
 
-/// Every lease file of `leases`, each locked exclusively by this call; or the holders of those that
-/// are held. Entries that are not trusted lease files are removed.
+/// Every lease file of `leases`: each free one locked exclusively by this call, and the holders of
+/// those that are held. Entries that are not trusted lease files are removed.
 fn lock_all(opened: &Opened, leases: &Dir) -> Result<Leases, LinuxError> {
-    let mut locked = Vec::new();
-    let mut busy = Vec::new();
+    let mut found = Leases {
+        locked: Vec::new(),
+        held: Vec::new(),
+    };
     for (entry, _) in leases.entries()? {
         let name = entry
             .strip_suffix(".lease")
@@ -280,29 +149,30 @@ fn lock_all(opened: &Opened, leases: &Dir) -> Result<Leases, LinuxError> {
             continue;
         };
         match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => locked.push((name.to_string(), file)),
+            Ok(()) => found.locked.push((name.to_string(), file)),
             Err(rustix::io::Errno::WOULDBLOCK) => {
-                busy.push((name.to_string(), read_record(&file).unwrap_or_default()));
+                found
+                    .held
+                    .push((name.to_string(), read_record(&file).unwrap_or_default()));
             }
             Err(e) => return Err(LinuxError::io("lock", file.path(), e.into())),
         }
     }
-    Ok(if busy.is_empty() {
-        Leases::Locked(locked)
-    } else {
-        Leases::Held(busy)
-    })
+    Ok(found)
 }
 
-/// The derived names of an expanded configuration that can be leases.
-fn derived_names(device: &DeviceConfig<'_>, into: &mut BTreeSet<String>) {
-    let text = device.expanded.as_bytes();
+/// The derived names of a device file that can be leases.
+fn derived_names(file: &NewFile, into: &mut BTreeSet<String>) {
+    let Ok((_, device_type)) = parse_file_name(&file.name) else {
+        return;
+    };
+    let text = file.text.as_bytes();
     let mut index = Vec::new();
     let complete = expanded::index(text, |s| {
         index.push(s);
         true
     });
-    let view = Expanded::new(text, &index, complete, device.device_type.profile());
+    let view = Expanded::new(text, &index, complete, device_type.profile());
     for section in view.sections() {
         let name = section.name.compact();
         if view.is_derived(&name) && lease_file(&name).is_ok() {
@@ -327,41 +197,67 @@ fn temp_name(kind: &str) -> String {
     format!("{TEMP_PREFIX}{kind}-{}-{n}", std::process::id())
 }
 
-/// Writes `devices` as the device set of `runtime` (accel ids in order), replacing any previous set
-/// as a whole. `waiting` is called if another `up` or `down` holds the lock.
-pub fn write_devices(
-    runtime: &RuntimeDir,
-    devices: &[DeviceConfig<'_>],
-    waiting: impl FnOnce(),
-) -> Result<(), StoreError> {
-    let opened = runtime.create()?;
-    let _lock = opened.lock(waiting)?;
-    remove_leftovers(&opened)?;
+/// Refuses to take leases away from users other than the caller, unless the caller is root.
+fn check_may_force(held: &[(String, Holder)]) -> Result<(), LinuxError> {
+    let caller = rustix::process::geteuid().as_raw();
+    match held.iter().find(|(_, h)| caller != 0 && h.uid != caller) {
+        Some((slot, holder)) => Err(LinuxError::NotHolder {
+            slot: slot.clone(),
+            uid: holder.uid,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Writes `files` as the device set of `opened`, replacing the previous set as a whole, and brings
+/// the lease files in line with it; `held` says what held slots allow. The caller holds the
+/// runtime directory's lock. Returns the held slots whose leases were removed (only
+/// [`Held::ForceLost`]).
+pub fn commit(
+    opened: &Opened,
+    files: &[NewFile],
+    held: Held,
+) -> Result<Vec<(String, Holder)>, StoreError> {
+    remove_leftovers(opened)?;
     let leases = opened.create_subdir(LEASES)?;
-    let locked = match lock_all(&opened, &leases)? {
-        Leases::Locked(locked) => locked,
-        Leases::Held(held) => return Err(StoreError::Busy(held)),
-    };
+    let found = lock_all(opened, &leases)?;
+    let mut names = BTreeSet::new();
+    for file in files {
+        derived_names(file, &mut names);
+    }
+    let lost: Vec<(String, Holder)> = found
+        .held
+        .iter()
+        .filter(|(name, _)| held == Held::Refuse || !names.contains(name))
+        .cloned()
+        .collect();
+    match held {
+        _ if lost.is_empty() => {}
+        Held::Refuse | Held::KeepUnlessLost => return Err(StoreError::Busy(lost)),
+        Held::ForceLost => check_may_force(&lost)?,
+    }
 
     let temp = temp_name("new");
     let fresh = opened.create_subdir(&temp)?;
-    let written = write_set(&fresh, devices);
-    if let Err(e) = written {
+    if let Err(e) = write_set(&fresh, files) {
         let _ = opened.root().remove_tree(&temp);
         return Err(e.into());
     }
 
-    let mut names = BTreeSet::new();
-    for device in devices {
-        derived_names(device, &mut names);
-    }
-    for (name, _) in &locked {
+    let existing = || {
+        found
+            .locked
+            .iter()
+            .map(|(name, _)| name)
+            .chain(found.held.iter().map(|(name, _)| name))
+    };
+    for name in existing() {
         if !names.contains(name) {
             leases.remove_file(&lease_file(name)?)?;
         }
     }
     for name in &names {
-        if !locked.iter().any(|(kept, _)| kept == name) {
+        if !existing().any(|kept| kept == name) {
             let file = lease_file(name)?;
             leases.remove_tree(&file)?;
             leases.create_file(&file)?;
@@ -370,21 +266,14 @@ pub fn write_devices(
     if opened.root().replace_dir(&temp, DEVICES)? {
         opened.root().remove_tree(&temp)?;
     }
-    drop(locked);
-    Ok(())
+    drop(found);
+    Ok(lost)
 }
 
-fn write_set(dir: &Dir, devices: &[DeviceConfig<'_>]) -> Result<(), LinuxError> {
-    for (accel_id, device) in devices.iter().enumerate() {
-        let name = format!("{accel_id}.{}.conf", device.device_type.name());
-        let header = format!(
-            "# qsal: device {accel_id} ({}), expanded from {}\n",
-            device.device_type,
-            device.source.display()
-        );
-        let file = dir.create_file(&name)?;
-        file.write_all_at(header.as_bytes(), 0)?;
-        file.write_all_at(device.expanded.as_bytes(), header.len() as u64)?;
+fn write_set(dir: &Dir, files: &[NewFile]) -> Result<(), LinuxError> {
+    for new in files {
+        let file = dir.create_file(&new.name)?;
+        file.write_all_at(new.text.as_bytes(), 0)?;
         rustix::fs::fsync(file.fd()).map_err(|e| LinuxError::io("sync", file.path(), e.into()))?;
     }
     rustix::fs::fsync(dir.fd()).map_err(|e| LinuxError::io("sync", dir.path(), e.into()))
@@ -406,28 +295,18 @@ pub fn remove_devices(
     remove_leftovers(&opened)?;
     let mut forced = Vec::new();
     if let Some(leases) = opened.subdir(LEASES)? {
-        let locked = match lock_all(&opened, &leases)? {
-            Leases::Locked(locked) => locked,
-            Leases::Held(held) if !force => return Err(StoreError::Busy(held)),
-            Leases::Held(held) => {
-                let caller = rustix::process::geteuid().as_raw();
-                if let Some((slot, holder)) =
-                    held.iter().find(|(_, h)| caller != 0 && h.uid != caller)
-                {
-                    return Err(LinuxError::NotHolder {
-                        slot: slot.clone(),
-                        uid: holder.uid,
-                    }
-                    .into());
-                }
-                forced = held;
-                Vec::new()
+        let found = lock_all(&opened, &leases)?;
+        if !found.held.is_empty() {
+            if !force {
+                return Err(StoreError::Busy(found.held));
             }
-        };
+            check_may_force(&found.held)?;
+            forced.clone_from(&found.held);
+        }
         for name in lease_names(&leases)? {
             leases.remove_file(&lease_file(&name)?)?;
         }
-        drop(locked);
+        drop(found);
     }
     if opened.root().stat_entry(DEVICES)?.is_some() {
         let aside = temp_name("old");

@@ -18,6 +18,8 @@ pub struct PciDevice {
     pub device_type: DeviceType,
     /// The driver bound to it, if any.
     pub driver: Option<String>,
+    /// Its NUMA node (`numa_node`; `None` on a machine without NUMA, where the kernel says -1).
+    pub node_id: Option<u32>,
 }
 
 /// Parses `0000:3d:00.0`.
@@ -56,10 +58,14 @@ pub fn qat_devices(root: &Path) -> Vec<PciDevice> {
             let driver = std::fs::read_link(dir.join("driver"))
                 .ok()
                 .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+            let node_id = std::fs::read_to_string(dir.join("numa_node"))
+                .ok()
+                .and_then(|n| n.trim().parse::<u32>().ok());
             Some(PciDevice {
                 address,
                 device_type,
                 driver,
+                node_id,
             })
         })
         .collect();
@@ -85,14 +91,16 @@ mod tests {
 
     #[test]
     fn finds_qat_devices_in_a_fake_tree() {
-        let root = std::env::temp_dir().join(format!("qsal-sysfs-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        fake_device(&root, "0000:3d:00.0", "0x8086", "0x37c8", Some("c6xx"));
-        fake_device(&root, "0000:3d:01.0", "0x8086", "0x37c9", None);
-        fake_device(&root, "0000:6b:00.0", "0x8086", "0x4940", Some("4xxx"));
-        fake_device(&root, "0000:00:1f.2", "0x8086", "0xa102", None);
-        fake_device(&root, "0000:02:00.0", "0x10de", "0x37c8", None);
-        let found = qat_devices(&root);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        fake_device(root, "0000:3d:00.0", "0x8086", "0x37c8", Some("c6xx"));
+        fake_device(root, "0000:3d:01.0", "0x8086", "0x37c9", None);
+        fake_device(root, "0000:6b:00.0", "0x8086", "0x4940", Some("4xxx"));
+        fake_device(root, "0000:00:1f.2", "0x8086", "0xa102", None);
+        fake_device(root, "0000:02:00.0", "0x10de", "0x37c8", None);
+        std::fs::write(root.join("bus/pci/devices/0000:6b:00.0/numa_node"), "1\n").expect("node");
+        std::fs::write(root.join("bus/pci/devices/0000:3d:00.0/numa_node"), "-1\n").expect("node");
+        let found = qat_devices(root);
         let summary: Vec<(String, DeviceType, Option<String>)> = found
             .iter()
             .map(|d| (d.address.to_string(), d.device_type, d.driver.clone()))
@@ -113,8 +121,9 @@ mod tests {
                 ),
             ]
         );
+        let nodes: Vec<Option<u32>> = found.iter().map(|d| d.node_id).collect();
+        assert_eq!(nodes, [None, None, Some(1)]);
         assert!(qat_devices(&root.join("nothing")).is_empty());
-        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]

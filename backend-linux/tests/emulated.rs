@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use std::sync::atomic::Ordering;
 
-use qsal_backend_linux::{RuntimeDir, linux_sal};
+use qsal_backend_linux::{Beat, RuntimeDir, linux_sal};
 use qsal_core::DeviceType;
 use qsal_tests::{TempDir, up};
 
@@ -156,6 +156,52 @@ fn a_stalled_engine_is_reported() {
         })
         .expect("answered");
         assert!(matches!(verdict, Some(Err(_))), "{verdict:?}");
+    })
+    .expect("started");
+    sal.stop().expect("stop");
+}
+
+#[test]
+fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("reset");
+    let runtime = RuntimeDir::at(&dir.0);
+    up(&runtime, &[(DeviceType::C6xx, CONFIG)]);
+    let sal = linux_sal(&runtime);
+    sal.start(b"SSL").expect("start");
+    let clock = Instant::now();
+    let now = || clock.elapsed().as_millis() as u64;
+    sal.with_sessions(|sessions| {
+        let attachment = &mut sessions[0];
+        assert_eq!(attachment.heartbeat(), Beat::Alive);
+        attachment.health().fail();
+        assert_eq!(attachment.heartbeat(), Beat::Failed);
+        let answered = attachment.answered();
+        for i in 0..5 {
+            attachment.instances()[0].pair.put(i, b"x").expect("put");
+        }
+        attachment.instances()[1].pair.put(9, b"y").expect("put");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(
+            attachment.answered(),
+            answered,
+            "a failed device answers nothing"
+        );
+        assert_eq!(
+            attachment.reset().expect("reset"),
+            6,
+            "six requests were lost"
+        );
+        assert_eq!(attachment.heartbeat(), Beat::Alive);
+        let pair = &mut attachment.instances()[0].pair;
+        assert_eq!(pair.inflight(), 0);
+        let sum = pair.put(7, b"z").expect("put");
+        let mut ok = false;
+        pair.drain(now, 5_000, std::thread::yield_now, |r| {
+            ok = r.verify(7, sum).is_ok();
+        })
+        .expect("answered after the reset");
+        assert!(ok, "the new engine answers the reset rings");
     })
     .expect("started");
     sal.stop().expect("stop");

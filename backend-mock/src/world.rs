@@ -127,6 +127,7 @@ impl<const DEVICES: usize, const TEXT: usize> MockWorld<DEVICES, TEXT> {
                     accel_id,
                     device_type,
                     pci: None,
+                    generation: 1,
                 },
                 text,
             ))
@@ -144,6 +145,20 @@ impl<const DEVICES: usize, const TEXT: usize> MockWorld<DEVICES, TEXT> {
             .find(|d| d.info.accel_id == accel_id)
         {
             d.down = down;
+        }
+    }
+
+    /// Restarts a device: it keeps its configuration and gets a new generation, so attachments made
+    /// before belong to the earlier start.
+    pub fn restart(&self, accel_id: u32) {
+        qsal_core::qsal_log!(info, "mock device {} restarted", accel_id);
+        if let Some(d) = self
+            .devices
+            .lock()
+            .iter_mut()
+            .find(|d| d.info.accel_id == accel_id)
+        {
+            d.info.generation = d.info.generation.saturating_add(1);
         }
     }
 
@@ -220,8 +235,11 @@ impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVI
     }
 
     fn attach(&self, accel_id: u32, section: &str) -> Result<MockSession<'w>, MockError> {
-        let fail = self.with_device(accel_id, |d| {
-            d.fail_map.filter(|_| d.expanded().has_section(section))
+        let (fail, generation) = self.with_device(accel_id, |d| {
+            (
+                d.fail_map.filter(|_| d.expanded().has_section(section)),
+                d.info.generation,
+            )
         })?;
         if let Some(bank) = fail {
             return Err(MockError::MapFailed { accel_id, bank });
@@ -230,6 +248,7 @@ impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVI
         Ok(MockSession {
             attached: &self.attached,
             accel_id,
+            generation,
             inherited: false,
         })
     }
@@ -240,6 +259,7 @@ impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVI
 pub struct MockSession<'w> {
     attached: &'w AtomicU32,
     accel_id: u32,
+    generation: u64,
     inherited: bool,
 }
 
@@ -249,6 +269,7 @@ impl Clone for MockSession<'_> {
         Self {
             attached: self.attached,
             accel_id: self.accel_id,
+            generation: self.generation,
             inherited: true,
         }
     }
@@ -265,6 +286,10 @@ impl Drop for MockSession<'_> {
 impl Session for MockSession<'_> {
     fn accel_id(&self) -> u32 {
         self.accel_id
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation
     }
 
     fn abandon(mut self) {

@@ -1,18 +1,26 @@
 /*
- * cpa.h — the subset of Intel's QuickAssist base types that icp_sal_user.h needs, as libqsal
- * implements them. Values match the vendor header, so code written against it compiles unchanged.
+ * cpa.h — the base definitions of Intel's QuickAssist API (CPA) that the start/stop layer uses, as
+ * libqsal provides them: the base types (cpa_types.h), instance handles, status codes and their
+ * descriptive strings. Names and values follow the vendor's documented API, so code written against
+ * the vendor's headers compiles unchanged against these.
  */
-#ifndef QSAL_CPA_H
-#define QSAL_CPA_H
+#ifndef CPA_H
+#define CPA_H
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#include <stdint.h>
+#include "cpa_types.h"
+
+/** An opaque handle on an acceleration instance. */
+typedef void *CpaInstanceHandle;
+
+/** The handle that names the only instance of an implementation that has one. */
+#define CPA_INSTANCE_HANDLE_SINGLE ((CpaInstanceHandle)0)
 
 /** Status returned by every CPA and SAL function. */
-typedef int32_t CpaStatus;
+typedef Cpa32S CpaStatus;
 
 #define CPA_STATUS_SUCCESS (0)        /**< Success. */
 #define CPA_STATUS_FAIL (-1)          /**< Failure (every start/stop failure; see qsal_last_error). */
@@ -23,14 +31,20 @@ typedef int32_t CpaStatus;
 #define CPA_STATUS_UNSUPPORTED (-6)   /**< The function is not supported. */
 #define CPA_STATUS_RESTARTING (-7)    /**< The device is restarting. */
 
-/** Boolean of the CPA API. */
-typedef uint32_t CpaBoolean;
+/** The longest status string, in bytes. */
+#define CPA_STATUS_MAX_STR_LENGTH_IN_BYTES (255)
 
-#define CPA_FALSE (0) /**< False. */
-#define CPA_TRUE (1)  /**< True. */
+/** Descriptive strings for the status codes. */
+#define CPA_STATUS_STR_SUCCESS ("Operation was successful:")
+#define CPA_STATUS_STR_FAIL ("General or unspecified error occurred:")
+#define CPA_STATUS_STR_RETRY ("Recoverable error occurred:")
+#define CPA_STATUS_STR_RESOURCE ("Required resource unavailable:")
+#define CPA_STATUS_STR_INVALID_PARAM ("Invalid parameter supplied:")
+#define CPA_STATUS_STR_FATAL ("Fatal error has occurred:")
+#define CPA_STATUS_STR_UNSUPPORTED ("Operation not supported:")
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* QSAL_CPA_H */
+#endif /* CPA_H */

@@ -1,14 +1,14 @@
 /*
  * icp_sal_user.h — start and stop the QuickAssist user-space layer (libqsal).
  *
- * Drop-in for the vendor header of the same name: same functions, same signatures, same status
- * values. Every failure returns CPA_STATUS_FAIL as the vendor library does; the reason is available
+ * Drop-in for the vendor header of the same name: every function it declares, with the same
+ * signatures and status values, plus qsal's extensions (marked below). Every failure returns CPA_STATUS_FAIL as the vendor library does; the reason is available
  * through qsal_last_error() and is also printed on stderr (QSAL_LOG=off|error|info|debug, default
  * error). The runtime directory (written by `qsal up`) is $QSAL_RUNTIME_DIR, else /run/qsal for root,
  * else $XDG_RUNTIME_DIR/qsal.
  */
-#ifndef QSAL_ICP_SAL_USER_H
-#define QSAL_ICP_SAL_USER_H
+#ifndef ICP_SAL_USER_H
+#define ICP_SAL_USER_H
 
 #include <stddef.h>
 
@@ -43,6 +43,66 @@ CpaStatus icp_sal_userStop(void);
 /** CPA_TRUE when at least one QAT device is up. Takes no slot. */
 CpaBoolean icp_sal_userIsQatAvailable(void);
 
+/* ---- devices ------------------------------------------------------------------------------ */
+/* accelId is the global accel id of qat_dev<N> (`qsal status` lists them).                     */
+
+/**
+ * Attaches this started process to the devices brought up after it started (`qsal up qat_dev<N>`)
+ * that hold its derived section. CPA_STATUS_FAIL if the process has not started.
+ */
+CpaStatus icp_sal_find_new_devices(void);
+
+/**
+ * Applies what happened to the devices since the last call: attachments to devices that went down
+ * (`qsal down qat_dev<N>`) are dropped, attachments to restarted devices (`qsal restart`) are made
+ * again, new devices holding the section are attached. Devices without the section are ignored.
+ * CPA_STATUS_FAIL if the process has not started (or lost its lease).
+ */
+CpaStatus icp_sal_poll_device_events(void);
+
+/**
+ * The heartbeat of one device: CPA_STATUS_SUCCESS when it answers. An emulated device answers when
+ * this process's engine for it runs and serves and no failure was simulated; a hardware device
+ * per the driver's heartbeat status (debugfs). CPA_STATUS_FAIL when it does not answer or is not
+ * up; CPA_STATUS_UNSUPPORTED when the driver publishes no heartbeat status.
+ */
+CpaStatus icp_sal_check_device(Cpa32U accelId);
+
+/** icp_sal_check_device for every device that is up; CPA_STATUS_FAIL when none is. */
+CpaStatus icp_sal_check_all_devices(void);
+
+/**
+ * Makes an emulated device fail its heartbeat, as this process sees it: its engine stops
+ * answering until icp_sal_reset_device. CPA_STATUS_UNSUPPORTED for hardware devices.
+ */
+CpaStatus icp_sal_heartbeat_simulate_failure(Cpa32U accelId);
+
+/**
+ * Resets an emulated device as this process sees it: its rings are re-initialised, requests in
+ * flight are lost (reported on the log, never waited for) and a failed heartbeat is cleared.
+ * CPA_STATUS_UNSUPPORTED for hardware devices (use `qsal restart qat_dev<N>` as root).
+ */
+CpaStatus icp_sal_reset_device(Cpa32U accelId);
+
+/* ---- PF/VF messaging: qsal has no PF-VF mailbox ---------------------------------------------- */
+/* Each returns CPA_STATUS_UNSUPPORTED with the reason in qsal_last_error; outputs are cleared.  */
+
+/** Not supported: there is no PF-VF mailbox. */
+CpaStatus icp_sal_userSendMsgToVf(Cpa32U accelId, Cpa32U vfNum, Cpa32U message);
+
+/** Not supported: there is no PF-VF mailbox. */
+CpaStatus icp_sal_userSendMsgToPf(Cpa32U accelId, Cpa32U message);
+
+/** Not supported: *message and *messageCounter are set to 0. */
+CpaStatus icp_sal_userGetMsgFromVf(Cpa32U accelId, Cpa32U vfNum, Cpa32U *message,
+                                   Cpa32U *messageCounter);
+
+/** Not supported: *message and *messageCounter are set to 0. */
+CpaStatus icp_sal_userGetMsgFromPf(Cpa32U accelId, Cpa32U *message, Cpa32U *messageCounter);
+
+/** Not supported: *unreadMessage is set to CPA_FALSE. */
+CpaStatus icp_sal_userGetPfVfcommsStatus(CpaBoolean *unreadMessage);
+
 /* ---- qsal extensions ---------------------------------------------------------------------- */
 
 /** Set when the qsal extensions below are available. */
@@ -59,6 +119,13 @@ int qsal_last_error(char *buf, size_t len);
  * truncated to len - 1 bytes). Returns its full length, -1 if this process has not started.
  */
 int qsal_section_name(char *buf, size_t len);
+
+/**
+ * The devices this process is attached to (those holding its derived section), in accel-id order:
+ * stores up to max accel ids into accelIds (which may be NULL to ask for the count) and returns how
+ * many there are; -1 if this process has not started.
+ */
+int qsal_attached_devices(Cpa32U *accelIds, int max);
 
 /**
  * Like icp_sal_userStart, but while every slot of the section is taken it waits — sleeping with
@@ -81,4 +148,4 @@ CpaStatus qsal_exchange(unsigned long long requests, unsigned long long *respons
 }
 #endif
 
-#endif /* QSAL_ICP_SAL_USER_H */
+#endif /* ICP_SAL_USER_H */

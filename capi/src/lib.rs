@@ -1,33 +1,20 @@
-//! qsal-capi: `libqsal`, a drop-in implementation of the `icp_sal_user.h` C ABI
-//! (`icp_sal_userStart`, `icp_sal_userStartMultiProcess`, `icp_sal_userStop`,
-//! `icp_sal_userIsQatAvailable`) over qsal's Linux backend, plus the extensions `qsal_last_error`,
-//! `qsal_section_name` and `qsal_start_wait`.
+//! qsal-capi: `libqsal`, a drop-in implementation of Intel's `icp_sal_user.h` C ABI over qsal's
+//! Linux backend — start and stop (`icp_sal_userStart`, `icp_sal_userStartMultiProcess`,
+//! `icp_sal_userStop`, `icp_sal_userIsQatAvailable`), devices (`icp_sal_find_new_devices`,
+//! `icp_sal_poll_device_events`, heartbeats, simulated failures, resets), the PF↔VF messaging and
+//! compression-error functions (which qsal does not have: they say so) — plus qsal's extensions
+//! (`qsal_last_error`, `qsal_section_name`, `qsal_start_wait`, `qsal_exchange`).
 //!
-//! * [`process`] — the one state machine of this process (created on first use, race-free), the
-//!   per-thread last error, and the logging policy (`QSAL_LOG`). Rust callers (such as `qsal demo`'s
-//!   workers) use it directly: it is exactly what the C functions call.
-//! * [`ffi`] — the `extern "C"` functions: argument checks, `CpaStatus` mapping, and a guarantee that
-//!   no panic crosses the boundary.
+//! This crate is only the `extern "C"` layer: the process-wide state and every operation live in
+//! [`qsal_backend_linux::process`].
+//!
+//! * [`ffi`] — the `extern "C"` functions: argument checks, `CpaStatus` mapping, and a guarantee
+//!   that no panic crosses the boundary.
+//! * [`last_error`] — the calling thread's last failure, for `qsal_last_error`.
+//! * [`log_sink`] — the `log` sink that prints qsal's events on stderr as `QSAL_LOG` asks.
+//! * [`status`] — the `CpaStatus` values of `cpa.h`.
 
 pub mod ffi;
-pub mod process;
-
-/// `CpaStatus` values of `cpa.h`.
-pub mod status {
-    /// Success.
-    pub const SUCCESS: i32 = 0;
-    /// Failure (every start/stop failure, as in the reference).
-    pub const FAIL: i32 = -1;
-    /// Try again.
-    pub const RETRY: i32 = -2;
-    /// A resource could not be obtained.
-    pub const RESOURCE: i32 = -3;
-    /// An invalid parameter.
-    pub const INVALID_PARAM: i32 = -4;
-    /// A fatal error.
-    pub const FATAL: i32 = -5;
-    /// Not supported.
-    pub const UNSUPPORTED: i32 = -6;
-    /// The device is restarting.
-    pub const RESTARTING: i32 = -7;
-}
+pub mod last_error;
+pub mod log_sink;
+pub mod status;

@@ -2,66 +2,17 @@
 //! library cargo just built (`libqsal.so`, and once `libqsal.a`), then runs each scenario in its own
 //! process against a runtime directory prepared with emulated devices.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use common::{compile, compile_with, crate_dir, library_dir, run_in, shared_link_flags};
+
 use qsal_backend_linux::RuntimeDir;
 use qsal_core::DeviceType;
 use qsal_tests::{TempDir, up, user_config};
-
-/// Where cargo put `libqsal.so` / `libqsal.a` for this test build: beside the test executable.
-fn library_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().expect("deps directory").to_path_buf();
-    assert!(
-        dir.join("libqsal.so").exists() && dir.join("libqsal.a").exists(),
-        "libqsal.so / libqsal.a not found in {}",
-        dir.display()
-    );
-    dir
-}
-
-fn crate_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Compiles `source` into `out` with `flags` (include path and libraries); panics with the compiler
-/// output.
-fn compile_with(source: &Path, out: &Path, flags: &[String]) {
-    let mut cc = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".to_string()));
-    cc.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"])
-        .arg(source)
-        .arg("-o")
-        .arg(out)
-        .args(flags)
-        .arg("-lpthread");
-    let output = cc
-        .output()
-        .expect("running the C compiler `cc` (install gcc or set CC)");
-    assert!(
-        output.status.success(),
-        "cc failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Compiles `tests/c/<source>` against `include/`, linked as `link` says.
-fn compile(source: &str, out: &Path, link: &[String]) {
-    let mut flags = vec![format!("-I{}", crate_dir().join("include").display())];
-    flags.extend_from_slice(link);
-    compile_with(&crate_dir().join("tests/c").join(source), out, &flags);
-}
-
-/// Flags that link the shared library of this build, found again at run time through the rpath.
-fn shared_link_flags() -> Vec<String> {
-    let lib = library_dir();
-    vec![
-        format!("-L{}", lib.display()),
-        "-lqsal".to_string(),
-        format!("-Wl,-rpath,{}", lib.display()),
-    ]
-}
 
 /// The scenario program linked against the shared library, built once per test run into cargo's
 /// scratch directory for integration tests (a static is never dropped, so not under /tmp).
@@ -82,21 +33,6 @@ fn runtime_with(sections: &[(&str, u32, u32)]) -> TempDir {
         &[(DeviceType::C6xx, &user_config(sections))],
     );
     dir
-}
-
-fn run_in(binary: &Path, runtime: &Path, args: &[&str], log: Option<&str>) -> Output {
-    let mut command = Command::new(binary);
-    // Cargo's LD_LIBRARY_PATH lists target/<profile> too, where an older uplifted libqsal.so may
-    // sit; it would win over the rpath. The program must load the library of this build.
-    command
-        .args(args)
-        .env("QSAL_RUNTIME_DIR", runtime)
-        .env_remove("LD_LIBRARY_PATH");
-    match log {
-        Some(level) => command.env("QSAL_LOG", level),
-        None => command.env_remove("QSAL_LOG"),
-    };
-    command.output().expect("run the C program")
 }
 
 /// Runs a scenario and asserts it passed; returns its output.
@@ -305,12 +241,10 @@ fn pkg_config_file_builds_a_program_from_a_staged_install() {
     std::fs::create_dir_all(lib.join("pkgconfig")).expect("lib dir");
     std::fs::create_dir_all(&include).expect("include dir");
     std::fs::copy(library_dir().join("libqsal.so"), lib.join("libqsal.so")).expect("copy .so");
-    for header in ["cpa.h", "icp_sal_user.h"] {
-        std::fs::copy(
-            crate_dir().join("include").join(header),
-            include.join(header),
-        )
-        .expect("copy header");
+    for header in std::fs::read_dir(crate_dir().join("include")).expect("include/") {
+        let header = header.expect("entry").path();
+        std::fs::copy(&header, include.join(header.file_name().expect("name")))
+            .expect("copy header");
     }
     std::fs::copy(crate_dir().join("qsal.pc"), lib.join("pkgconfig/qsal.pc")).expect("copy pc");
     let pkg = Command::new("pkg-config")

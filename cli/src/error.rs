@@ -1,12 +1,14 @@
 //! [`CliError`]: why a command failed, one variant per cause, and the exit status it maps to.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use qsal_backend_linux::LinuxError;
 use qsal_backend_linux::store::StoreError;
 use qsal_core::sal::{StartError, StopError};
 
+use crate::device_args::pci_devices;
 use crate::input::ReadError;
 
 /// Exit status for usage errors (bad arguments, unreadable input files).
@@ -43,13 +45,39 @@ pub enum CliError {
     },
     /// The demo did not complete.
     Demo(String),
+    /// The arguments contradict each other (exit status 2).
+    Usage(String),
+    /// Discovery found no QAT device on the PCI bus.
+    NoHardware {
+        /// The sysfs tree searched.
+        sysfs: PathBuf,
+    },
+    /// `qat_dev<N>` is not on the PCI bus.
+    NotOnBus {
+        /// The device asked for.
+        accel_id: u32,
+        /// How many devices were found.
+        found: usize,
+        /// The sysfs tree searched.
+        sysfs: PathBuf,
+    },
+    /// `up qat_dev<N>` for a device that is up.
+    AlreadyUp {
+        /// The device.
+        accel_id: u32,
+    },
+    /// A command for a device that is not up.
+    NotUp {
+        /// The device.
+        accel_id: u32,
+    },
 }
 
 impl CliError {
     /// The exit status: 2 for usage errors, 1 for everything else.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Read(_) => ExitCode::from(USAGE),
+            Self::Read(_) | Self::Usage(_) => ExitCode::from(USAGE),
             _ => ExitCode::from(1),
         }
     }
@@ -76,7 +104,30 @@ impl fmt::Display for CliError {
             Self::Start(e) => write!(f, "{e}"),
             Self::Stop(e) => write!(f, "{e}"),
             Self::System { action, source } => write!(f, "cannot {action}: {source}"),
-            Self::Demo(message) => f.write_str(message),
+            Self::Demo(message) | Self::Usage(message) => f.write_str(message),
+            Self::NoHardware { sysfs } => write!(
+                f,
+                "no QAT device found in {}; name emulated devices with --device TYPE=FILE, or point --sysfs-root at the right tree",
+                pci_devices(sysfs).display()
+            ),
+            Self::NotOnBus {
+                accel_id,
+                found,
+                sysfs,
+            } => write!(
+                f,
+                "qat_dev{accel_id} is not on the PCI bus: {found} QAT device(s) found in {} (qat_dev0…qat_dev{})",
+                pci_devices(sysfs).display(),
+                found.saturating_sub(1)
+            ),
+            Self::AlreadyUp { accel_id } => write!(
+                f,
+                "qat_dev{accel_id} is up already; `qsal restart qat_dev{accel_id}` loads its configuration again"
+            ),
+            Self::NotUp { accel_id } => write!(
+                f,
+                "qat_dev{accel_id} is not up; `qsal status` lists the devices that are"
+            ),
         }
     }
 }
@@ -90,7 +141,14 @@ impl std::error::Error for CliError {
             Self::Start(e) => Some(e.as_ref()),
             Self::Stop(e) => Some(e),
             Self::System { source, .. } => Some(source),
-            Self::ConfigErrors { .. } | Self::Expand(_) | Self::Demo(_) => None,
+            Self::ConfigErrors { .. }
+            | Self::Expand(_)
+            | Self::Demo(_)
+            | Self::Usage(_)
+            | Self::NoHardware { .. }
+            | Self::NotOnBus { .. }
+            | Self::AlreadyUp { .. }
+            | Self::NotUp { .. } => None,
         }
     }
 }

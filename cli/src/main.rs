@@ -4,8 +4,10 @@
 //! `Result<ExitCode, CliError>`; this file parses the command line, dispatches, and prints a failure
 //! once, with its exit status (1 when the checked thing failed, 2 for usage errors).
 
+mod adf_ctl;
 mod analysis;
 mod commands;
+mod device_args;
 mod error;
 mod input;
 mod render;
@@ -29,10 +31,12 @@ enum Command {
     Check(commands::check::Args),
     /// Print the configuration a device gets after section expansion (derived sections, cores, rings).
     Expand(commands::expand::Args),
-    /// Check, expand and load device configurations into the runtime directory.
+    /// Check, expand and load device configurations (found on the PCI bus, or emulated) into the runtime directory.
     Up(commands::up::Args),
-    /// Remove the device set from the runtime directory (refused while slots are held).
+    /// Remove the device set, or one device, from the runtime directory (refused while slots are held).
     Down(commands::down::Args),
+    /// Load a device's configuration again with a new generation (processes re-attach).
+    Restart(commands::restart::Args),
     /// Show the devices and every slot with its holder.
     Status(commands::status::Args),
     /// Tell whether a start of SECTION would get a slot now, without taking one.
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::Expand(args) => commands::expand::run(args),
         Command::Up(args) => commands::up::run(args),
         Command::Down(args) => commands::down::run(args),
+        Command::Restart(args) => commands::restart::run(args),
         Command::Status(args) => commands::status::run(args),
         Command::Probe(args) => commands::probe::run(args),
         Command::Hold(args) => commands::hold::run(args),

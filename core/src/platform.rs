@@ -88,6 +88,9 @@ pub struct DeviceInfo {
     pub device_type: DeviceType,
     /// Its PCI address, when known.
     pub pci: Option<PciAddress>,
+    /// Which start of the device this is: it changes whenever the device is restarted, so a
+    /// process can tell that an attachment it holds belongs to an earlier start.
+    pub generation: u64,
 }
 
 /// The started devices and their expanded configurations.
@@ -152,6 +155,9 @@ pub trait Devices: ErrorType {
 pub trait Session {
     /// The device.
     fn accel_id(&self) -> u32;
+
+    /// The device's [`DeviceInfo::generation`] when this attachment was made.
+    fn generation(&self) -> u64;
 
     /// Forgets an attachment inherited through fork without tearing anything down (the parent
     /// still uses it).

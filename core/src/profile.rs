@@ -263,6 +263,29 @@ impl DeviceProfile {
         matches!(self.generation, Generation::Gen2) && !self.is_vf
     }
 
+    /// What `adf_ctl status` prints as `#accel` and `#engines`: the accelerators and acceleration
+    /// engines the driver's hardware data gives the type (`ADF_<TYPE>_MAX_ACCELERATORS` and
+    /// `_MAX_ACCELENGINES`; a virtual function has one of each). A part with fused-off units reports
+    /// fewer; qsal shows the type's numbers.
+    pub const fn accel_engines(&self) -> (u32, u32) {
+        match self.device_type {
+            DeviceType::Dh895xcc => (6, 12),
+            DeviceType::C6xx | DeviceType::D15xx => (5, 10),
+            DeviceType::C3xxx | DeviceType::Qat200xx => (3, 6),
+            DeviceType::C4xxx => (12, 32),
+            DeviceType::Qat4xxx | DeviceType::Qat401xx | DeviceType::Qat402xx => (1, 9),
+            DeviceType::Dh895xccVf
+            | DeviceType::C6xxVf
+            | DeviceType::C3xxxVf
+            | DeviceType::D15xxVf
+            | DeviceType::Qat200xxVf
+            | DeviceType::C4xxxVf
+            | DeviceType::Qat4xxxVf
+            | DeviceType::Qat401xxVf
+            | DeviceType::Qat402xxVf => (1, 1),
+        }
+    }
+
     /// Logical accelerators the driver generates `[Accelerator<n>]` sections for.
     pub const fn logical_accelerators(&self) -> u32 {
         1
@@ -284,6 +307,18 @@ mod tests {
         assert_eq!(max(DeviceType::Qat4xxx), 64);
         assert_eq!(DeviceType::C4xxx.profile().tx_rx_gap(), 4);
         assert_eq!(DeviceType::Qat4xxx.profile().tx_rx_gap(), 1);
+    }
+
+    #[test]
+    fn adf_ctl_status_counts_follow_the_driver() {
+        let counts = |t: DeviceType| t.profile().accel_engines();
+        assert_eq!(counts(DeviceType::C6xx), (5, 10));
+        assert_eq!(counts(DeviceType::Dh895xcc), (6, 12));
+        assert_eq!(counts(DeviceType::C3xxx), (3, 6));
+        assert_eq!(counts(DeviceType::Qat4xxx), (1, 9));
+        assert_eq!(counts(DeviceType::Qat402xx), (1, 9));
+        assert_eq!(counts(DeviceType::C6xxVf), (1, 1));
+        assert_eq!(counts(DeviceType::Qat4xxxVf), (1, 1));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use qsal_backend_linux::RuntimeDir;
-use qsal_backend_linux::store::{self, DeviceInput};
+use qsal_backend_linux::load::{self, DeviceInput};
 use qsal_core::DeviceType;
 
 /// The directory holding the corpus configuration files.
@@ -61,15 +61,11 @@ pub fn up(runtime: &RuntimeDir, devices: &[(DeviceType, &str)]) {
     let source = Path::new("test");
     let inputs: Vec<DeviceInput<'_>> = devices
         .iter()
-        .map(|(device_type, text)| DeviceInput {
-            device_type: *device_type,
-            source,
-            text: text.as_bytes(),
-        })
+        .map(|(device_type, text)| DeviceInput::emulated(*device_type, source, text.as_bytes()))
         .collect();
-    if let Err(e) = store::up(runtime, &inputs, || {}) {
+    if let Err(e) = load::up(runtime, &inputs, || {}) {
         let details = match &e {
-            store::UpError::Invalid(findings) => findings
+            load::UpError::Invalid(findings) => findings
                 .iter()
                 .flatten()
                 .map(|d| format!("\n  {}: {}", d.code(), d.message()))

@@ -281,7 +281,7 @@ static void wait_for_slot(void)
 static void exchange(void)
 {
     unsigned long long responses = 7, errors = 7;
-    expect_fail(qsal_exchange(10, &responses, &errors), "exchange before start", "no slot held");
+    expect_fail(qsal_exchange(10, &responses, &errors), "exchange before start", "holds no slot");
     CHECK(responses == 0 && errors == 0, "counts are reset on failure");
     CHECK(icp_sal_userStart("SSL") == CPA_STATUS_SUCCESS, "%s", last());
     CHECK(qsal_exchange(10000, &responses, &errors) == CPA_STATUS_SUCCESS, "%s", last());

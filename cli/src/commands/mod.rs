@@ -6,6 +6,7 @@ pub mod down;
 pub mod expand;
 pub mod hold;
 pub mod probe;
+pub mod restart;
 pub mod status;
 pub mod up;
 

@@ -5,10 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use comfy_table::{Table, presets::NOTHING};
+use qsal_backend_linux::device_file::Origin;
+use qsal_backend_linux::discovery::discover;
 use qsal_backend_linux::{linux_sal, sysfs};
 use qsal_core::platform::Holder;
 use serde::Serialize;
 
+use crate::adf_ctl::{self, DeviceStatus};
 use crate::error::CliError;
 use crate::runtime_arg::RuntimeArg;
 
@@ -17,15 +20,18 @@ use crate::runtime_arg::RuntimeArg;
 pub enum Format {
     /// Tables of the devices and the slots, and a summary line per section.
     Text,
-    /// One JSON object: `runtime_dir`, `devices`, `hardware` and `slots` (each with its holder or
-    /// null).
+    /// One JSON object: `runtime_dir`, `adf_ctl` (one object per device line), `devices`,
+    /// `hardware` and `slots` (each with its holder or null).
     Json,
 }
 
 /// Arguments of `qsal status`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Lists the devices of the runtime directory (and QAT devices found on the \
+    after_help = "Starts with one line per device in the shape of `adf_ctl status` (qat_dev<N>, \
+type, inst_id, node_id, bsf, #accel, #engines, state: devices of the runtime directory are up, \
+QAT devices on the PCI bus that are not loaded are down), so scripts that parse `adf_ctl status` \
+parse qsal's too. Then lists the devices of the runtime directory (and QAT devices found on the \
 PCI bus) and every slot with its holder: pid, command, uid and since when. A slot whose lease file \
 exists but is not locked is free (its holder died and the kernel released the lock). A slot whose \
 lease file is missing or cannot be trusted is shown as unusable, with the reason: it is never \
@@ -37,11 +43,20 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The sysfs tree in which QAT devices are found on the PCI bus.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "QSAL_SYSFS_ROOT",
+        default_value = "/sys"
+    )]
+    pub sysfs_root: PathBuf,
 }
 
 #[derive(Serialize)]
 struct StatusJson {
     runtime_dir: String,
+    adf_ctl: Vec<DeviceStatus>,
     devices: Vec<DeviceJson>,
     hardware: Vec<HardwareJson>,
     slots: Vec<SlotJson>,
@@ -53,6 +68,9 @@ struct DeviceJson {
     #[serde(rename = "type")]
     device_type: String,
     emulated: bool,
+    bsf: String,
+    generation: u64,
+    source: String,
     file: String,
 }
 
@@ -91,10 +109,6 @@ fn holder_json(h: &Holder) -> HolderJson {
     }
 }
 
-fn sysfs_root() -> PathBuf {
-    std::env::var_os("QSAL_SYSFS_ROOT").map_or_else(|| PathBuf::from("/sys"), PathBuf::from)
-}
-
 /// Runs `qsal status`.
 pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     let runtime = args.runtime.resolve()?;
@@ -106,11 +120,16 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
         .map(|d| DeviceJson {
             accel_id: d.info.accel_id,
             device_type: d.info.device_type.name().to_string(),
-            emulated: true,
+            emulated: d.meta.origin == Origin::Emulated,
+            bsf: d.meta.bsf.to_string(),
+            generation: d.meta.generation,
+            source: d.meta.source.display().to_string(),
             file: d.path.display().to_string(),
         })
         .collect();
-    let hardware: Vec<HardwareJson> = sysfs::qat_devices(&sysfs_root())
+    let bus = discover(&args.sysfs_root, std::path::Path::new("/etc"));
+    let adf_ctl = adf_ctl::devices(snapshot.devices(), &bus);
+    let hardware: Vec<HardwareJson> = sysfs::qat_devices(&args.sysfs_root)
         .iter()
         .map(|d| HardwareJson {
             pci: d.address.to_string(),
@@ -141,6 +160,7 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     }
     let status = StatusJson {
         runtime_dir: runtime.root().display().to_string(),
+        adf_ctl,
         devices,
         hardware,
         slots: slots.into_values().collect(),
@@ -174,19 +194,21 @@ fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String
 }
 
 fn status_text(status: &StatusJson) -> String {
-    let mut out = format!("runtime directory: {}\n", status.runtime_dir);
+    let mut out = adf_ctl::text(&status.adf_ctl);
+    out.push_str(&format!("runtime directory: {}\n", status.runtime_dir));
     if status.devices.is_empty() {
-        out.push_str("devices: none up (run `qsal up --device TYPE=FILE ...`)\n");
+        out.push_str("devices: none up (run `qsal up`, or `qsal up --device TYPE=FILE ...`)\n");
     } else {
         out.push_str("devices:\n");
         out.push_str(&table(
-            &["ACCEL", "TYPE", "KIND", "FILE"],
+            &["ACCEL", "TYPE", "KIND", "BSF", "SOURCE"],
             status.devices.iter().map(|d| {
                 vec![
                     d.accel_id.to_string(),
                     d.device_type.clone(),
-                    "emulated".to_string(),
-                    d.file.clone(),
+                    if d.emulated { "emulated" } else { "hardware" }.to_string(),
+                    d.bsf.clone(),
+                    d.source.clone(),
                 ]
             }),
         ));

@@ -98,6 +98,8 @@ pub struct RingPair<C: Csr, M: RingMemory> {
     rx_ring: u8,
     tx: M,
     rx: M,
+    /// The CONFIG words of the (request, response) rings.
+    configs: (u32, u32),
     request_bytes: usize,
     tail: usize,
     head: usize,
@@ -116,6 +118,25 @@ fn check(memory: &impl RingMemory, ring: u8) -> Result<u8, RingError> {
         return Err(RingError::Misaligned { ring, address });
     }
     Ok(encoding)
+}
+
+/// Stamps every word of a response ring with the empty signature.
+fn mark_empty(rx: &impl RingMemory) {
+    let mut offset = 0;
+    while offset < rx.bytes() {
+        rx.store32(offset, EMPTY_SIGNATURE);
+        offset = offset.saturating_add(4);
+    }
+}
+
+/// Programs one ring: head and tail 0, its base address, then CONFIG (which enables it).
+fn program(csr: &impl Csr, layout: Layout, ring: u8, memory: &impl RingMemory, config: u32) {
+    let (lower, upper) = base_words(memory.bus_address());
+    csr.write32(Layout::at(layout.head, ring), 0);
+    csr.write32(Layout::at(layout.tail, ring), 0);
+    csr.write32(Layout::at(layout.lbase, ring), lower);
+    csr.write32(Layout::at(layout.ubase, ring), upper);
+    csr.write32(Layout::at(layout.config, ring), config);
 }
 
 impl<C: Csr, M: RingMemory> RingPair<C, M> {
@@ -143,26 +164,13 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
                 messages,
             });
         }
-        let mut offset = 0;
-        while offset < rx.bytes() {
-            rx.store32(offset, EMPTY_SIGNATURE);
-            offset = offset.saturating_add(4);
-        }
-        for (ring, memory, config) in [
-            (tx_ring, &tx, config_word(tx_encoding, 0, 0)),
-            (
-                rx_ring,
-                &rx,
-                config_word(rx_encoding, 0, RESPONSE_NEAR_FULL),
-            ),
-        ] {
-            let (lower, upper) = base_words(memory.bus_address());
-            csr.write32(Layout::at(layout.head, ring), 0);
-            csr.write32(Layout::at(layout.tail, ring), 0);
-            csr.write32(Layout::at(layout.lbase, ring), lower);
-            csr.write32(Layout::at(layout.ubase, ring), upper);
-            csr.write32(Layout::at(layout.config, ring), config);
-        }
+        mark_empty(&rx);
+        let configs = (
+            config_word(tx_encoding, 0, 0),
+            config_word(rx_encoding, 0, RESPONSE_NEAR_FULL),
+        );
+        program(&csr, layout, tx_ring, &tx, configs.0);
+        program(&csr, layout, rx_ring, &rx, configs.1);
         let slots = u32::try_from(tx_slots.min(rx_slots)).unwrap_or(u32::MAX);
         Ok(Self {
             csr,
@@ -171,6 +179,7 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
             rx_ring,
             tx,
             rx,
+            configs,
             request_bytes,
             tail: 0,
             head: 0,
@@ -270,6 +279,30 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
             idle();
         }
         Ok(total)
+    }
+
+    /// Re-initialises the pair after a device reset: both rings are disabled, the response ring is
+    /// filled with the empty signature again, head and tail go back to 0, and the rings are
+    /// re-programmed and enabled. Requests in flight are lost (the device forgot them); returns how
+    /// many, so the caller can report them instead of waiting for them. The engine serving the rings
+    /// must be stopped while this runs.
+    pub fn reset(&mut self) -> u32 {
+        let lost = self.inflight;
+        for ring in [self.tx_ring, self.rx_ring] {
+            self.csr.write32(Layout::at(self.layout.config, ring), 0);
+        }
+        mark_empty(&self.rx);
+        for (ring, memory, config) in [
+            (self.tx_ring, &self.tx, self.configs.0),
+            (self.rx_ring, &self.rx, self.configs.1),
+        ] {
+            program(&self.csr, self.layout, ring, memory, config);
+        }
+        self.tail = 0;
+        self.head = 0;
+        self.inflight = 0;
+        self.unpublished = 0;
+        lost
     }
 
     /// Requests sent and not yet answered.

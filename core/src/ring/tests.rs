@@ -297,3 +297,46 @@ fn gen4_banks_use_their_own_layout() {
     pair.poll(8, |r| ok = r.verify(5, sum).is_ok());
     assert!(ok);
 }
+
+#[test]
+fn a_reset_reports_lost_requests_and_the_pair_works_again() {
+    let csr = AtomicCsr::new();
+    let tx = AtomicMemory::<256>::new(0x1000);
+    let rx = AtomicMemory::<256>::new(0x2000);
+    let mut pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 8, 128).expect("pair");
+    let mut fw = Firmware::default();
+    // Three requests go round; two more are answered into the response ring but never polled,
+    // and two are still on the request ring: a hung device forgets all four.
+    for i in 0..3 {
+        pair.put(i, b"x").expect("put");
+    }
+    serve(&mut fw, &csr, &tx, &rx);
+    assert_eq!(pair.poll(u32::MAX, |_| {}), 3);
+    pair.put(3, b"x").expect("put");
+    pair.put(4, b"x").expect("put");
+    serve(&mut fw, &csr, &tx, &rx);
+    pair.put(5, b"x").expect("put");
+    pair.put(6, b"x").expect("put");
+    assert_eq!(pair.inflight(), 4);
+    assert_eq!(pair.reset(), 4, "every request in flight is reported lost");
+    assert_eq!(pair.inflight(), 0);
+    assert!(
+        (0..256).all(|w| rx.load32(w * 4) == EMPTY_SIGNATURE),
+        "stale responses are gone"
+    );
+    for register in [LAYOUT.head, LAYOUT.tail] {
+        for ring in [0, 8] {
+            assert_eq!(csr.read32(Layout::at(register, ring)), 0);
+        }
+    }
+    assert_ne!(csr.read32(Layout::at(LAYOUT.config, 0)), 0, "enabled again");
+    assert_eq!(pair.poll(u32::MAX, |_| {}), 0, "nothing stale is delivered");
+    let sum = pair.put(9, &payload(9)).expect("put after reset");
+    serve(&mut fw, &csr, &tx, &rx);
+    let mut seen = 0;
+    pair.poll(u32::MAX, |r| {
+        assert_eq!(r.verify(9, sum), Ok(()));
+        seen += 1;
+    });
+    assert_eq!(seen, 1, "the pair serves requests after the reset");
+}

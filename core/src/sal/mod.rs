@@ -18,8 +18,10 @@
 //!   new slot.
 
 mod error;
+mod rescan;
 
 pub use error::{StartError, StopError};
+pub use rescan::{DeviceEvents, RescanError};
 
 use crate::strings::{Detail, NameBuf, SectionName, detail, section_name};
 

@@ -2,7 +2,7 @@
 //!
 //! A temporary runtime directory gets two emulated c6xx devices from an embedded configuration
 //! (`[SSL]`, `LimitDevAccess = 1`, enough slots for every worker plus one). Worker processes (this
-//! binary again) start through `libqsal` — the code path of the C library — push requests through
+//! binary again) start through `qsal_backend_linux::process` — the code path of the C library — push requests through
 //! their rings and check every response. One extra worker starts first, holding the lowest slot, and
 //! is killed with `kill -9` half-way; a newcomer then starts and gets that slot back.
 //!
@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use qsal_backend_linux::RuntimeDir;
-use qsal_backend_linux::store::{self, DeviceInput};
+use qsal_backend_linux::load::{self, DeviceInput};
+use qsal_backend_linux::store;
 use qsal_core::DeviceType;
 
 use crate::error::CliError;
@@ -136,13 +137,9 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
 fn load(runtime: &RuntimeDir, per_device: u32) -> Result<(), String> {
     let text = config::device_config(per_device);
     let source = PathBuf::from("<embedded demo configuration>");
-    let input = DeviceInput {
-        device_type: DeviceType::C6xx,
-        source: &source,
-        text: text.as_bytes(),
-    };
+    let input = DeviceInput::emulated(DeviceType::C6xx, &source, text.as_bytes());
     let inputs = vec![input; DEVICES as usize];
-    store::up(runtime, &inputs, || {})
+    load::up(runtime, &inputs, || {})
         .map(|_| ())
         .map_err(|e| format!("the embedded configuration does not load: {e}"))
 }

@@ -31,14 +31,14 @@ pub fn run(args: &Args) -> Result<ExitCode, crate::error::CliError> {
 }
 
 fn work(args: &Args) -> ExitCode {
-    let started = match libqsal::process::start(args.section.as_bytes()) {
+    let started = match qsal_backend_linux::process::start(args.section.as_bytes()) {
         Ok(started) => started,
         Err(e) => {
             say(&format!("ERR {e}"));
             return ExitCode::from(1);
         }
     };
-    let devices = libqsal::process::with_attachments(|attachments| {
+    let devices = qsal_backend_linux::process::with_attachments(|attachments| {
         attachments
             .iter()
             .map(|a| a.accel_id().to_string())
@@ -48,7 +48,7 @@ fn work(args: &Args) -> ExitCode {
     .unwrap_or_default();
     say(&format!("START {} {devices}", started.section));
     let clock = Instant::now();
-    let outcome = libqsal::process::exchange(args.requests, |answered| {
+    let outcome = qsal_backend_linux::process::exchange(args.requests, |answered| {
         say(&format!("PROGRESS {answered}"));
     });
     let code = match outcome {
@@ -67,7 +67,7 @@ fn work(args: &Args) -> ExitCode {
             ExitCode::from(1)
         }
     };
-    if let Err(e) = libqsal::process::stop() {
+    if let Err(e) = qsal_backend_linux::process::stop() {
         say(&format!("ERR {e}"));
         return ExitCode::from(1);
     }
