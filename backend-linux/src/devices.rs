@@ -19,7 +19,7 @@ use qsal_core::ring::ring_specs;
 use crate::LinuxError;
 use crate::device_file::{self, DeviceMeta};
 use crate::dir::{Access, Stamp, stamp_of};
-use crate::emulated::{Attachment, Faults};
+use crate::emulated::{EmulatedAttachment, Faults};
 use crate::error::Untrusted;
 use crate::runtime::{DEVICES, Opened, RuntimeDir};
 
@@ -242,7 +242,7 @@ impl ErrorType for LinuxDevices {
 }
 
 impl Devices for LinuxDevices {
-    type Session = Attachment;
+    type Attachment = EmulatedAttachment;
 
     fn count(&self) -> Result<usize, LinuxError> {
         let snapshot = self.loaded()?;
@@ -271,7 +271,7 @@ impl Devices for LinuxDevices {
         Ok(f(&device.expanded()))
     }
 
-    fn attach(&self, accel_id: u32, section: &str) -> Result<Attachment, LinuxError> {
+    fn attach(&self, accel_id: u32, section: &str) -> Result<EmulatedAttachment, LinuxError> {
         let (snapshot, i) = self.device(accel_id)?;
         let setup = |reason: String| LinuxError::Setup { accel_id, reason };
         let device = snapshot
@@ -286,7 +286,7 @@ impl Devices for LinuxDevices {
         let mut specs = Vec::new();
         ring_specs(body, &profile, |spec| specs.push(spec))
             .map_err(|e| setup(format!("[{section}] {e}")))?;
-        Attachment::create(
+        EmulatedAttachment::create(
             accel_id,
             device.info.generation,
             device.info.device_type,

@@ -12,10 +12,10 @@
 //! [`Faults`] (one set per [`LinuxDevices`](crate::LinuxDevices)) injects faults into its emulated
 //! engines, live: a stalled engine answers nothing, and upcoming responses can be corrupted. It also
 //! holds each device's [`Health`]: a device whose heartbeat failed (`icp_sal_heartbeat_simulate_failure`)
-//! answers nothing and beats no more until it is reset ([`Attachment::reset`], `icp_sal_reset_device`).
+//! answers nothing and beats no more until it is reset ([`EmulatedAttachment::reset`], `icp_sal_reset_device`).
 //! Since every process serves its own rings, this is the device as this process sees it.
 //!
-//! The engine thread beats once per pass over its rings while it serves; [`Attachment::heartbeat`]
+//! The engine thread beats once per pass over its rings while it serves; [`EmulatedAttachment::heartbeat`]
 //! waits for the next beat, so a dead, hung or failed engine is told apart from a live one.
 
 use std::collections::HashMap;
@@ -26,11 +26,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use qsal_core::platform::Session;
+use qsal_core::platform::Attachment;
 use qsal_core::profile::DeviceType;
 use qsal_core::ring::csr::ring_size_for;
 use qsal_core::ring::message::RESPONSE_BYTES;
-use qsal_core::ring::{Csr, Firmware, Layout, RingMemory, RingPair, RingSpec};
+use qsal_core::ring::{Csr, Firmware, Layout, PairShape, RingMemory, RingPair, RingSpec};
 
 use crate::LinuxError;
 use crate::shm::Mapping;
@@ -88,7 +88,7 @@ pub enum Beat {
     Dead,
 }
 
-/// How long [`Attachment::heartbeat`] waits for the engine's next beat.
+/// How long [`EmulatedAttachment::heartbeat`] waits for the engine's next beat.
 pub const HEARTBEAT_WAIT: Duration = Duration::from_millis(500);
 
 /// A shared handle on a mapping, usable as CSR window and as ring memory.
@@ -162,7 +162,7 @@ impl Engine {
 
 /// An attachment to an emulated device: its instances' rings and their firmware thread.
 #[derive(Debug)]
-pub struct Attachment {
+pub struct EmulatedAttachment {
     accel_id: u32,
     generation: u64,
     layout: Layout,
@@ -179,7 +179,7 @@ fn bus_address(accel_id: u32, bank: u16, ring: u8) -> u64 {
     (u64::from(accel_id) + 1) << 44 | u64::from(bank) << 32 | u64::from(ring) << 23
 }
 
-impl Attachment {
+impl EmulatedAttachment {
     /// Maps and programs every ring of `specs` on emulated device `accel_id` (started as
     /// `generation`), and starts the firmware thread.
     pub fn create(
@@ -229,12 +229,9 @@ impl Attachment {
             let pair = RingPair::create(
                 csr,
                 layout,
-                spec.tx,
-                spec.rx,
+                PairShape::new(spec.tx, spec.rx, spec.messages, request),
                 tx,
                 rx,
-                spec.messages,
-                request,
             )
             .map_err(|e| setup(format!("bank {} ring {}: {e}", spec.bank, spec.tx)))?;
             attachment.instances.push(Instance { spec: *spec, pair });
@@ -275,7 +272,7 @@ impl Attachment {
                     let mut done = 0;
                     for (csr, tx_ring, rx_ring, tx, rx) in &rings {
                         done += firmware
-                            .serve(csr, layout, *tx_ring, *rx_ring, tx, rx, 256)
+                            .serve(csr, layout, (*tx_ring, *rx_ring), (tx, rx), 256)
                             .unwrap_or(0);
                     }
                     if firmware.corrupt_next > 0 {
@@ -376,7 +373,7 @@ impl Attachment {
     }
 }
 
-impl Drop for Attachment {
+impl Drop for EmulatedAttachment {
     fn drop(&mut self) {
         if let Some(engine) = self.engine.take() {
             engine.stop();
@@ -385,7 +382,7 @@ impl Drop for Attachment {
     }
 }
 
-impl Session for Attachment {
+impl Attachment for EmulatedAttachment {
     fn accel_id(&self) -> u32 {
         self.accel_id
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use crate::{Attachment, Health};
+use crate::{EmulatedAttachment, Health};
 
 /// How long an exchange waits with requests in flight and no response before giving up.
 pub const STALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -99,7 +99,7 @@ fn settle(pairs: &mut [Pair<'_>]) {
 /// the running count of responses about every 1 % of `total`. Never blocks: when nothing arrives it
 /// yields the thread.
 pub fn exchange(
-    attachments: &mut [Attachment],
+    attachments: &mut [EmulatedAttachment],
     total: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<Exchanged, ExchangeError> {

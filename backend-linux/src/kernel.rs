@@ -1,5 +1,5 @@
 //! The slot protocol of Intel's out-of-tree driver, `/dev/qat_dev_processes`
-//! (`reference/qat-semantics.md` §3.1), behind a small trait so it can be tested without hardware.
+//! (`../shared/reference/qat-semantics.md` §3.1), behind a small trait so it can be tested without hardware.
 //!
 //! Per process: `open` the node (fails while no device is started), `write` the *base* section name
 //! (no NUL): the kernel searches the derived names itself and returns 0 (granted), 1 (every slot

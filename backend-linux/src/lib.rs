@@ -35,7 +35,7 @@ pub mod store;
 pub mod sysfs;
 
 pub use devices::{LinuxDevices, LoadedDevice, Snapshot};
-pub use emulated::{Attachment, Beat, Faults, HEARTBEAT_WAIT, Health, Instance, Shared};
+pub use emulated::{Beat, EmulatedAttachment, Faults, HEARTBEAT_WAIT, Health, Instance, Shared};
 pub use error::{LinuxError, Untrusted};
 pub use leases::{LinuxLease, LinuxRegistry};
 pub use platform::{LinuxPlatform, command_name};

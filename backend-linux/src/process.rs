@@ -9,14 +9,14 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use qsal_core::platform::Attachment as _;
 use qsal_core::platform::Devices as _;
-use qsal_core::platform::Session as _;
 use qsal_core::sal::{DeviceEvents, RescanError, StartError, Started, StopError, Stopped};
 
 use crate::device_file::Origin;
 use crate::exchange::{ExchangeError, Exchanged, exchange as exchange_on};
 use crate::heartbeat::{self, HeartbeatError};
-use crate::{Attachment, LinuxError, LinuxSal, RuntimeDir, linux_sal};
+use crate::{EmulatedAttachment, LinuxError, LinuxSal, RuntimeDir, linux_sal};
 
 /// Why an operation of the process-wide state failed.
 #[derive(Debug)]
@@ -152,8 +152,8 @@ pub fn attached_devices() -> Option<Vec<u32>> {
 }
 
 /// Runs `f` on this process's device attachments (their instances' rings); `None` if not started.
-pub fn with_attachments<T>(f: impl FnOnce(&mut [Attachment]) -> T) -> Option<T> {
-    sal().ok()?.with_sessions(f)
+pub fn with_attachments<T>(f: impl FnOnce(&mut [EmulatedAttachment]) -> T) -> Option<T> {
+    sal().ok()?.with_attachments(f)
 }
 
 /// `qsal_exchange`: `total` test requests through every ring this process holds, each response
@@ -197,7 +197,7 @@ pub fn poll_device_events() -> Result<DeviceEvents, ProcessError> {
 /// it (`None` when it has none for the device's current generation).
 fn with_device<T>(
     accel_id: u32,
-    mut f: impl FnMut(&crate::LoadedDevice, Option<&mut Attachment>) -> T,
+    mut f: impl FnMut(&crate::LoadedDevice, Option<&mut EmulatedAttachment>) -> T,
 ) -> Result<T, ProcessError> {
     let sal = sal()?;
     let snapshot = sal.devices().loaded().map_err(ProcessError::Devices)?;
@@ -207,8 +207,8 @@ fn with_device<T>(
             up: snapshot.devices().iter().map(|d| d.info.accel_id).collect(),
         });
     };
-    let attached = sal.with_sessions(|sessions| {
-        sessions
+    let attached = sal.with_attachments(|attachments| {
+        attachments
             .iter_mut()
             .find(|a| a.accel_id() == accel_id && a.generation() == device.info.generation)
             .map(|attachment| f(device, Some(attachment)))

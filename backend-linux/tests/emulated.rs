@@ -67,11 +67,11 @@ fn requests_go_through_every_instance_of_every_device() {
     assert_eq!(mapped_rings(), 12, "3 pairs × 2 rings × 2 devices mapped");
     let clock = Instant::now();
     let (pairs, answered) = sal
-        .with_sessions(|sessions| {
+        .with_attachments(|attachments| {
             let mut pairs = 0;
             let mut answered = 0u64;
-            for session in sessions.iter_mut() {
-                for instance in session.instances() {
+            for attachment in attachments.iter_mut() {
+                for instance in attachment.instances() {
                     pairs += 1;
                     let mut sent = std::collections::VecDeque::new();
                     for i in 0..1000u64 {
@@ -130,8 +130,8 @@ fn a_stalled_engine_is_reported() {
     let clock = Instant::now();
     let now = || clock.elapsed().as_millis() as u64;
     let faults = sal.devices().faults();
-    sal.with_sessions(|sessions| {
-        let pair = &mut sessions[0].instances()[0].pair;
+    sal.with_attachments(|attachments| {
+        let pair = &mut attachments[0].instances()[0].pair;
         faults.stalled.store(true, Ordering::SeqCst);
         let sum = pair.put(1, b"x").expect("put");
         let stall = pair
@@ -171,8 +171,8 @@ fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
     sal.start(b"SSL").expect("start");
     let clock = Instant::now();
     let now = || clock.elapsed().as_millis() as u64;
-    sal.with_sessions(|sessions| {
-        let attachment = &mut sessions[0];
+    sal.with_attachments(|attachments| {
+        let attachment = &mut attachments[0];
         assert_eq!(attachment.heartbeat(), Beat::Alive);
         attachment.health().fail();
         assert_eq!(attachment.heartbeat(), Beat::Failed);

@@ -5,7 +5,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_queue::ArrayQueue;
 use qsal_core::profile::Generation;
-use qsal_core::ring::{AtomicCsr, AtomicMemory, Firmware, Layout, RingPair};
+use qsal_core::ring::{AtomicCsr, AtomicMemory, Firmware, Layout, PairShape, RingPair};
 
 const BATCH: usize = 32;
 
@@ -18,7 +18,8 @@ fn bench(c: &mut Criterion) {
     // 64 requests of 64 bytes (4 KiB), and a 4 KiB response ring.
     let tx = Box::new(AtomicMemory::<1024>::new(0x10_0000));
     let rx = Box::new(AtomicMemory::<1024>::new(0x20_0000));
-    let mut pair = RingPair::create(&csr, layout, 0, 8, &*tx, &*rx, 64, 64).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, layout, PairShape::new(0, 8, 64, 64), &*tx, &*rx).expect("pair");
     let mut firmware = Firmware::default();
     let payload = [0xA5u8; 44];
     let mut opaque = 0u64;
@@ -30,7 +31,7 @@ fn bench(c: &mut Criterion) {
                 opaque += 1;
             }
             firmware
-                .serve(&csr, layout, 0, 8, &*tx, &*rx, BATCH as u32)
+                .serve(&csr, layout, (0, 8), (&*tx, &*rx), BATCH as u32)
                 .expect("serve");
             let mut ok = 0;
             let first = opaque - BATCH as u64;

@@ -3,7 +3,8 @@
 //! with the firmware's fault injection (stall, corrupted responses) exposed.
 
 use qsal_core::ring::{
-    AtomicCsr, AtomicMemory, EngineError, Firmware, Layout, RingError, RingPair, RingSpec,
+    AtomicCsr, AtomicMemory, EngineError, Firmware, Layout, PairShape, RingError, RingPair,
+    RingSpec,
 };
 
 /// The host side of a mock engine's ring pair.
@@ -53,12 +54,9 @@ impl<const WORDS: usize> MockEngine<WORDS> {
         let pair = RingPair::create(
             &self.csr,
             layout,
-            spec.tx,
-            spec.rx,
+            PairShape::new(spec.tx, spec.rx, messages, request_bytes),
             &self.tx,
             &self.rx,
-            messages,
-            request_bytes,
         )?;
         *self.rings.lock() = Some((layout, spec.tx, spec.rx));
         Ok(pair)
@@ -71,7 +69,7 @@ impl<const WORDS: usize> MockEngine<WORDS> {
         };
         self.firmware
             .lock()
-            .serve(&self.csr, layout, tx, rx, &self.tx, &self.rx, budget)
+            .serve(&self.csr, layout, (tx, rx), (&self.tx, &self.rx), budget)
     }
 
     /// Stalls (or resumes) the engine: while stalled it answers nothing.

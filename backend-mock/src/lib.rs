@@ -27,4 +27,4 @@ pub use engine::{MockEngine, MockPair};
 pub use error::MockError;
 pub use platform::{MockClock, MockPlatform};
 pub use process::{MockProcess, MockRegistry, MockSal};
-pub use world::{MockSession, MockWorld};
+pub use world::{MockAttachment, MockWorld};

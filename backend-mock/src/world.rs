@@ -8,7 +8,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use qsal_core::config::expanded::{self, Expanded, SectionSpan, verify};
 use qsal_core::diag::{Diagnostic, Severity};
 use qsal_core::expand::{ConfWriter, expand};
-use qsal_core::platform::{DeviceInfo, Devices, ErrorType, Session};
+use qsal_core::platform::{Attachment, DeviceInfo, Devices, ErrorType};
 use qsal_core::validate::{Context, check_set};
 use qsal_core::{Config, DeviceType};
 
@@ -210,7 +210,7 @@ impl<const DEVICES: usize, const TEXT: usize> ErrorType for MockWorld<DEVICES, T
 }
 
 impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVICES, TEXT> {
-    type Session = MockSession<'w>;
+    type Attachment = MockAttachment<'w>;
 
     fn count(&self) -> Result<usize, MockError> {
         Ok(self.devices.lock().iter().filter(|d| !d.down).count())
@@ -234,7 +234,7 @@ impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVI
         self.with_device(accel_id, |d| f(&d.expanded()))
     }
 
-    fn attach(&self, accel_id: u32, section: &str) -> Result<MockSession<'w>, MockError> {
+    fn attach(&self, accel_id: u32, section: &str) -> Result<MockAttachment<'w>, MockError> {
         let (fail, generation) = self.with_device(accel_id, |d| {
             (
                 d.fail_map.filter(|_| d.expanded().has_section(section)),
@@ -245,7 +245,7 @@ impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVI
             return Err(MockError::MapFailed { accel_id, bank });
         }
         self.attached.fetch_add(1, Ordering::SeqCst);
-        Ok(MockSession {
+        Ok(MockAttachment {
             attached: &self.attached,
             accel_id,
             generation,
@@ -256,14 +256,14 @@ impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVI
 
 /// A simulated process's attachment to a mock device.
 #[derive(Debug)]
-pub struct MockSession<'w> {
+pub struct MockAttachment<'w> {
     attached: &'w AtomicU32,
     accel_id: u32,
     generation: u64,
     inherited: bool,
 }
 
-impl Clone for MockSession<'_> {
+impl Clone for MockAttachment<'_> {
     /// A copy inherited through fork: it tears nothing down.
     fn clone(&self) -> Self {
         Self {
@@ -275,7 +275,7 @@ impl Clone for MockSession<'_> {
     }
 }
 
-impl Drop for MockSession<'_> {
+impl Drop for MockAttachment<'_> {
     fn drop(&mut self) {
         if !self.inherited {
             self.attached.fetch_sub(1, Ordering::SeqCst);
@@ -283,7 +283,7 @@ impl Drop for MockSession<'_> {
     }
 }
 
-impl Session for MockSession<'_> {
+impl Attachment for MockAttachment<'_> {
     fn accel_id(&self) -> u32 {
         self.accel_id
     }

@@ -3,8 +3,8 @@
 
 use qsal_backend_mock::{MockClock, MockProcess, MockRegistry, MockWorld};
 use qsal_core::DeviceType;
-use qsal_core::platform::Session as _;
-use qsal_core::sal::{DeviceEvents, RescanError};
+use qsal_core::platform::Attachment as _;
+use qsal_core::sal::{DeviceEvents, RescanError, StopError};
 
 /// `SHIM` is shared by every device (LimitDevAccess = 0); `SSL` is per device.
 const CONFIG: &str = "[GENERAL]\nServicesEnabled = cy\nConfigVersion = 2\n\
@@ -46,7 +46,7 @@ impl Fixture {
 /// The devices process `p` is attached to, with the generation of each attachment.
 fn attached(p: &MockProcess<'_>) -> Vec<(u32, u64)> {
     p.sal()
-        .with_sessions(|s| s.iter().map(|s| (s.accel_id(), s.generation())).collect())
+        .with_attachments(|s| s.iter().map(|s| (s.accel_id(), s.generation())).collect())
         .expect("started")
 }
 
@@ -162,22 +162,28 @@ fn a_failed_reattach_is_reported_and_the_rest_applied() {
 fn rescans_need_a_started_process_of_this_pid() {
     let f = fixture(1);
     let p = f.process(1);
-    assert_eq!(p.sal().find_new_devices(), Err(RescanError::NotStarted));
-    assert_eq!(p.sal().poll_device_events(), Err(RescanError::NotStarted));
+    assert_eq!(
+        p.sal().find_new_devices(),
+        Err(RescanError::NotHeld(StopError::NotStarted))
+    );
+    assert_eq!(
+        p.sal().poll_device_events(),
+        Err(RescanError::NotHeld(StopError::NotStarted))
+    );
     p.sal().start(b"SHIM").expect("start");
     let child = p.fork(2);
     assert_eq!(
         child.sal().poll_device_events(),
-        Err(RescanError::ForkedChild {
+        Err(RescanError::NotHeld(StopError::ForkedChild {
             parent: 1,
             child: 2
-        })
+        }))
     );
     assert_eq!(attached(&p), [(0, 1)], "the parent keeps its attachment");
     assert!(f.registry.revoke("SHIM_INT_0"));
     assert!(matches!(
         p.sal().find_new_devices(),
-        Err(RescanError::LeaseLost { .. })
+        Err(RescanError::NotHeld(StopError::LeaseLost { .. }))
     ));
     assert_eq!(f.world.attached(), 0);
 }

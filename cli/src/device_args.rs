@@ -28,17 +28,24 @@ pub fn parse_device(spec: &str) -> Result<(DeviceType, PathBuf), String> {
     Ok((device, PathBuf::from(file)))
 }
 
-/// Where discovery finds devices and their configuration files.
+/// `--sysfs-root`: where QAT devices are found on the PCI bus.
 #[derive(Debug, clap::Args)]
-pub struct DiscoveryArgs {
+pub struct SysfsArg {
     /// The sysfs tree in which QAT devices are found on the PCI bus.
     #[arg(
-        long,
+        long = "sysfs-root",
         value_name = "DIR",
         env = "QSAL_SYSFS_ROOT",
         default_value = "/sys"
     )]
-    pub sysfs_root: PathBuf,
+    pub root: PathBuf,
+}
+
+/// Where discovery finds devices and their configuration files.
+#[derive(Debug, clap::Args)]
+pub struct DiscoveryArgs {
+    #[command(flatten)]
+    pub sysfs: SysfsArg,
     /// Where each device's configuration file <type>_dev<inst>.conf is read from.
     #[arg(long, value_name = "DIR", default_value = "/etc")]
     pub config_dir: PathBuf,
@@ -47,10 +54,10 @@ pub struct DiscoveryArgs {
 impl DiscoveryArgs {
     /// Every QAT device on the PCI bus; an error when there is none.
     pub fn discover(&self) -> Result<Vec<Discovered>, CliError> {
-        let found = discover(&self.sysfs_root, &self.config_dir);
+        let found = discover(&self.sysfs.root, &self.config_dir);
         if found.is_empty() {
             return Err(CliError::NoHardware {
-                sysfs: self.sysfs_root.clone(),
+                sysfs: self.sysfs.root.clone(),
             });
         }
         Ok(found)
@@ -66,7 +73,7 @@ impl DiscoveryArgs {
             .ok_or_else(|| CliError::NotOnBus {
                 accel_id,
                 found: count,
-                sysfs: self.sysfs_root.clone(),
+                sysfs: self.sysfs.root.clone(),
             })
     }
 }

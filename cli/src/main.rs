@@ -9,6 +9,7 @@ mod analysis;
 mod commands;
 mod device_args;
 mod error;
+mod format;
 mod input;
 mod render;
 mod runtime_arg;

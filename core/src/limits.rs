@@ -1,7 +1,7 @@
 //! Every numeric limit of the configuration language in one place.
 //!
 //! The values come from Intel's driver (`adf_cfg_common.h`, `sal_user.c`, `lac_common.h`) and are
-//! explained in `reference/qat-semantics.md`; capacities of qsal's own fixed tables are defaults that
+//! explained in `../shared/reference/qat-semantics.md`; capacities of qsal's own fixed tables are defaults that
 //! callers can override through const generics.
 
 /// Section names, keys and values must be strictly shorter than this many bytes (`ADF_CFG_MAX_STR_LEN`).

@@ -100,7 +100,7 @@ pub struct DeviceInfo {
 /// reads an expansion the same way.
 pub trait Devices: ErrorType {
     /// What attaching to a device gives; dropping it tears the attachment down.
-    type Session: Session;
+    type Attachment: Attachment;
 
     /// Number of started devices.
     fn count(&self) -> Result<usize, Self::Error>;
@@ -116,7 +116,7 @@ pub trait Devices: ErrorType {
     ) -> Result<T, Self::Error>;
 
     /// Attaches this process to device `accel_id` for derived section `section`.
-    fn attach(&self, accel_id: u32, section: &str) -> Result<Self::Session, Self::Error>;
+    fn attach(&self, accel_id: u32, section: &str) -> Result<Self::Attachment, Self::Error>;
 
     /// Whether the expanded configuration of device `accel_id` has section `section`.
     fn has_section(&self, accel_id: u32, section: &str) -> Result<bool, Self::Error> {
@@ -152,7 +152,7 @@ pub trait Devices: ErrorType {
 }
 
 /// A process's attachment to one device.
-pub trait Session {
+pub trait Attachment {
     /// The device.
     fn accel_id(&self) -> u32;
 

@@ -1,6 +1,6 @@
 //! Hardware facts of every supported QAT device type.
 //!
-//! Numbers come from the per-device `hw_data` of Intel's drivers (`reference/qat-semantics.md` §2.3):
+//! Numbers come from the per-device `hw_data` of Intel's drivers (`../shared/reference/qat-semantics.md` §2.3):
 //! how many ring banks ("bundles") a device has, how many rings each bank holds, the distance between a
 //! request ring and its response ring, and which `ServicesEnabled` values its firmware accepts. The
 //! PCI device ids are those the drivers bind to (vendor `0x8086`).

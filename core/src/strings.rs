@@ -22,13 +22,13 @@ pub type SectionName = heapless::String<64>;
 pub type Detail = heapless::String<384>;
 
 /// Writes into a fixed string, dropping what does not fit and remembering that it did.
-struct Truncating<'s, const N: usize> {
-    out: &'s mut heapless::String<N>,
+struct Truncating<'s, const CAPACITY: usize> {
+    out: &'s mut heapless::String<CAPACITY>,
     room: usize,
     cut: bool,
 }
 
-impl<const N: usize> fmt::Write for Truncating<'_, N> {
+impl<const CAPACITY: usize> fmt::Write for Truncating<'_, CAPACITY> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         for c in s.chars() {
             if self.cut || self.out.len().saturating_add(c.len_utf8()) > self.room {
@@ -41,12 +41,12 @@ impl<const N: usize> fmt::Write for Truncating<'_, N> {
     }
 }
 
-/// Formats `display` into a string of capacity `N`; beyond `N - 3` bytes it is cut and ends in `…`.
-pub fn truncated<const N: usize>(display: &dyn fmt::Display) -> heapless::String<N> {
+/// Formats `display` into a string of capacity `CAPACITY`; beyond `CAPACITY - 3` bytes it is cut and ends in `…`.
+pub fn truncated<const CAPACITY: usize>(display: &dyn fmt::Display) -> heapless::String<CAPACITY> {
     let mut out = heapless::String::new();
     let mut writer = Truncating {
         out: &mut out,
-        room: N.saturating_sub(3),
+        room: CAPACITY.saturating_sub(3),
         cut: false,
     };
     let _ = write!(writer, "{display}");
@@ -77,8 +77,8 @@ pub fn section_name(name: &[u8]) -> SectionName {
     ))
 }
 
-/// Copies `text` into a string of capacity `N` (truncated with `…` when it does not fit).
-pub fn copy<const N: usize>(text: &str) -> heapless::String<N> {
+/// Copies `text` into a string of capacity `CAPACITY` (truncated with `…` when it does not fit).
+pub fn copy<const CAPACITY: usize>(text: &str) -> heapless::String<CAPACITY> {
     truncated(&text)
 }
 

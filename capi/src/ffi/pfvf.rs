@@ -23,6 +23,20 @@ fn unsupported(function: &'static str, reason: &str) -> CpaStatus {
     )
 }
 
+/// Clears the outputs of a "get message" function (there is never a message) and answers
+/// UNSUPPORTED.
+///
+/// # Safety
+/// `message` and `counter` are NULL or valid for one write each.
+unsafe fn no_message(function: &'static str, message: *mut u32, counter: *mut u32) -> CpaStatus {
+    // SAFETY: forwarded contract.
+    unsafe {
+        store(message, 0);
+        store(counter, 0);
+    }
+    unsupported(function, NO_PFVF)
+}
+
 /// `CpaStatus icp_sal_userSendMsgToVf(Cpa32U accelId, Cpa32U vfNum, Cpa32U message)`:
 /// UNSUPPORTED.
 #[unsafe(no_mangle)]
@@ -48,14 +62,8 @@ pub unsafe extern "C" fn icp_sal_userGetMsgFromVf(
     message: *mut u32,
     counter: *mut u32,
 ) -> CpaStatus {
-    guarded(|| {
-        // SAFETY: forwarded contract.
-        unsafe {
-            store(message, 0);
-            store(counter, 0);
-        }
-        unsupported("icp_sal_userGetMsgFromVf", NO_PFVF)
-    })
+    // SAFETY: forwarded contract.
+    guarded(|| unsafe { no_message("icp_sal_userGetMsgFromVf", message, counter) })
 }
 
 /// `CpaStatus icp_sal_userGetMsgFromPf(Cpa32U accelId, Cpa32U *message, Cpa32U
@@ -69,14 +77,8 @@ pub unsafe extern "C" fn icp_sal_userGetMsgFromPf(
     message: *mut u32,
     counter: *mut u32,
 ) -> CpaStatus {
-    guarded(|| {
-        // SAFETY: forwarded contract.
-        unsafe {
-            store(message, 0);
-            store(counter, 0);
-        }
-        unsupported("icp_sal_userGetMsgFromPf", NO_PFVF)
-    })
+    // SAFETY: forwarded contract.
+    guarded(|| unsafe { no_message("icp_sal_userGetMsgFromPf", message, counter) })
 }
 
 /// `CpaStatus icp_sal_userGetPfVfcommsStatus(CpaBoolean *unreadMessage)`: UNSUPPORTED; the

@@ -8,17 +8,9 @@ use qsal_core::DeviceType;
 
 use crate::analysis::{Analysis, DeviceSource};
 use crate::error::{CliError, USAGE};
+use crate::format::Format;
 use crate::input::SourceFile;
 use crate::render;
-
-/// Output formats of `check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// rustc-style text with the source line, a caret and a help line.
-    Text,
-    /// One JSON object per file, one per line (JSON Lines).
-    Json,
-}
 
 /// Arguments of `qsal check`.
 #[derive(Debug, clap::Args)]
@@ -32,7 +24,8 @@ as c6xx_dev0.conf; with a type, the file is also checked against that device's r
 most 100 diagnostics are shown per file."
 )]
 pub struct Args {
-    /// Output format.
+    /// Output: text (rustc-style, with the source line, a caret and a help line) or json (one
+    /// JSON object per file, one per line: JSON Lines).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Treat warnings as errors.

@@ -1,7 +1,6 @@
 //! `qsal status`: the devices of the runtime directory and every slot with its holder.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use comfy_table::{Table, presets::NOTHING};
@@ -12,18 +11,10 @@ use qsal_core::platform::Holder;
 use serde::Serialize;
 
 use crate::adf_ctl::{self, DeviceStatus};
+use crate::device_args::SysfsArg;
 use crate::error::CliError;
+use crate::format::Format;
 use crate::runtime_arg::RuntimeArg;
-
-/// Output formats of `status`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Tables of the devices and the slots, and a summary line per section.
-    Text,
-    /// One JSON object: `runtime_dir`, `adf_ctl` (one object per device line), `devices`,
-    /// `hardware` and `slots` (each with its holder or null).
-    Json,
-}
 
 /// Arguments of `qsal status`.
 #[derive(Debug, clap::Args)]
@@ -40,17 +31,13 @@ handed out until `qsal up` recreates it."
 pub struct Args {
     #[command(flatten)]
     pub runtime: RuntimeArg,
-    /// Output format.
+    /// Output: text (the adf_ctl lines, tables of the devices and the slots, a summary line per
+    /// section) or json (one object: `runtime_dir`, `adf_ctl` — one object per device line —,
+    /// `devices`, `hardware` and `slots`, each slot with its holder or null).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// The sysfs tree in which QAT devices are found on the PCI bus.
-    #[arg(
-        long,
-        value_name = "DIR",
-        env = "QSAL_SYSFS_ROOT",
-        default_value = "/sys"
-    )]
-    pub sysfs_root: PathBuf,
+    #[command(flatten)]
+    pub sysfs: SysfsArg,
 }
 
 #[derive(Serialize)]
@@ -127,9 +114,9 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
             file: d.path.display().to_string(),
         })
         .collect();
-    let bus = discover(&args.sysfs_root, std::path::Path::new("/etc"));
+    let bus = discover(&args.sysfs.root, std::path::Path::new("/etc"));
     let adf_ctl = adf_ctl::devices(snapshot.devices(), &bus);
-    let hardware: Vec<HardwareJson> = sysfs::qat_devices(&args.sysfs_root)
+    let hardware: Vec<HardwareJson> = sysfs::qat_devices(&args.sysfs.root)
         .iter()
         .map(|d| HardwareJson {
             pci: d.address.to_string(),

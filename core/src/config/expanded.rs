@@ -336,18 +336,23 @@ pub fn verify(expanded: &Expanded<'_>) -> Result<(), ExpandedError> {
         })?;
         if let Some((bank, ring)) = clash {
             let first = first_user(expanded, bank, ring, section.body_at);
-            return Err(ExpandedError {
-                line: section.line,
-                problem: ExpandedProblem::RingInUse {
-                    bank,
-                    ring,
-                    section: crate::strings::copy(&section.name.compact()),
-                    first,
-                },
-            });
+            return Err(ring_in_use(&section, bank, ring, first));
         }
     }
     Ok(())
+}
+
+/// Ring `ring` of bank `bank` is used by `section` after `first` already used it.
+fn ring_in_use(section: &SectionText<'_>, bank: u16, ring: u8, first: NameBuf) -> ExpandedError {
+    ExpandedError {
+        line: section.line,
+        problem: ExpandedProblem::RingInUse {
+            bank,
+            ring,
+            section: crate::strings::copy(&section.name.compact()),
+            first,
+        },
+    }
 }
 
 /// Marks the banks a QAT20 `[SIOV]` reserved for its ADIs (`Adi<j>BankNumber`, `Adi<j>RingTx`,
@@ -394,23 +399,33 @@ fn adi_rings(expanded: &Expanded<'_>, used: &mut RingSet) -> Result<(), Expanded
             }
             Ok(value)
         };
+        // Both are below limits that fit their types (banks: u16, rings per bank: u8).
         let bank = ring_of("BankNumber", u32::from(profile.banks))?;
+        let bank = u16::try_from(bank).map_err(|_| {
+            fail(
+                KeyName::new(),
+                KeyProblem::OutOfRange {
+                    value: bank,
+                    limit: u32::from(profile.banks),
+                },
+                None,
+            )
+        })?;
         let rings = u32::from(profile.rings_per_bank);
         for ring in [ring_of("RingTx", rings)?, ring_of("RingRx", rings)?] {
-            let (bank, ring) = (
-                u16::try_from(bank).unwrap_or(0),
-                u8::try_from(ring).unwrap_or(0),
-            );
-            if !used.mark(bank, ring) {
-                return Err(ExpandedError {
-                    line: section.line,
-                    problem: ExpandedProblem::RingInUse {
-                        bank,
-                        ring,
-                        section: crate::strings::copy(&section.name.compact()),
-                        first: crate::strings::copy(&section.name.compact()),
+            let ring = u8::try_from(ring).map_err(|_| {
+                fail(
+                    KeyName::new(),
+                    KeyProblem::OutOfRange {
+                        value: ring,
+                        limit: rings,
                     },
-                });
+                    None,
+                )
+            })?;
+            if !used.mark(bank, ring) {
+                let name = crate::strings::copy(&section.name.compact());
+                return Err(ring_in_use(&section, bank, ring, name));
             }
         }
     }

@@ -1,4 +1,4 @@
-//! Table-driven tests of the grammar: one case per rule of `reference/qat-semantics.md` §1.2 and per
+//! Table-driven tests of the grammar: one case per rule of `../shared/reference/qat-semantics.md` §1.2 and per
 //! row of the input table of SPEC §2.
 
 use super::*;

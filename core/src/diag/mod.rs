@@ -145,14 +145,14 @@ impl<'a> DiagnosticSink<'a> for Counter {
 
 /// A sink into a fixed-capacity list; diagnostics beyond its capacity are counted in `dropped`.
 #[derive(Debug, Default)]
-pub struct Collector<'a, const N: usize> {
+pub struct Collector<'a, const CAPACITY: usize> {
     /// The diagnostics kept, in order.
-    pub list: heapless::Vec<Diagnostic<'a>, N>,
+    pub list: heapless::Vec<Diagnostic<'a>, CAPACITY>,
     /// How many did not fit.
     pub dropped: usize,
 }
 
-impl<'a, const N: usize> DiagnosticSink<'a> for Collector<'a, N> {
+impl<'a, const CAPACITY: usize> DiagnosticSink<'a> for Collector<'a, CAPACITY> {
     fn report(&mut self, diagnostic: Diagnostic<'a>) {
         if self.list.push(diagnostic).is_err() {
             self.dropped = self.dropped.saturating_add(1);

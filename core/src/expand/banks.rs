@@ -15,7 +15,7 @@
 //! On gen2/gen3 every bank has the same layout, so "the first free bank" always holds an instance of
 //! the wanted service when any does.
 
-use super::layout::{MAX_PER_BANK, Prebuilt, RingMap, RingService, prebuilt};
+use super::layout::{MAX_PER_BANK, Prebuilt, RingMap, RingService, ServiceCounts, prebuilt};
 use crate::profile::DeviceProfile;
 
 /// The most banks any supported device has (c4xxx).
@@ -105,7 +105,7 @@ pub struct BankTable {
     free: u16,
     /// The "user bundle distribution" mode (see the module documentation).
     pub user_distribution: bool,
-    used_by_service: [u32; 4],
+    used_by_service: ServiceCounts,
 }
 
 impl BankTable {
@@ -120,7 +120,7 @@ impl BankTable {
             max_kernel: None,
             free: count,
             user_distribution: false,
-            used_by_service: [0; 4],
+            used_by_service: ServiceCounts::new(),
         }
     }
 
@@ -141,10 +141,7 @@ impl BankTable {
 
     /// How many instances of `service` have been placed.
     pub fn used(&self, service: RingService) -> u32 {
-        self.used_by_service
-            .get(service.index())
-            .copied()
-            .unwrap_or(0)
+        self.used_by_service.of(service)
     }
 
     /// Instances of `service` one bank can hold (the largest over the bank patterns), the number of
@@ -279,9 +276,7 @@ impl BankTable {
                 .checked_shl(u32::try_from(slot).unwrap_or(8))
                 .unwrap_or(0);
         }
-        if let Some(count) = self.used_by_service.get_mut(request.service.index()) {
-            *count = count.saturating_add(1);
-        }
+        self.used_by_service.add(request.service);
         Assignment {
             bank: b,
             tx: instance.tx,

@@ -9,7 +9,7 @@
 //! `FirstUserBundle`, no packing and no "user bundle distribution".
 
 use super::banks::{Assignment, EPOLL, Request};
-use super::layout::{RingMap, RingService};
+use super::layout::{RingMap, RingService, ServiceCounts};
 use crate::profile::DeviceProfile;
 
 /// The most banks of a gen4 device (a physical function).
@@ -32,7 +32,7 @@ pub struct Gen4Banks {
     banks: [Use; MAX_BANKS],
     affinity: [Option<u32>; MAX_BANKS],
     max_kernel: Option<u16>,
-    used_by_service: [u32; 4],
+    used_by_service: ServiceCounts,
 }
 
 /// `[SIOV]` asked for more ADIs than there are banks after the kernel's.
@@ -55,7 +55,7 @@ impl Gen4Banks {
             banks: [Use::Free; MAX_BANKS],
             affinity: [None; MAX_BANKS],
             max_kernel: None,
-            used_by_service: [0; 4],
+            used_by_service: ServiceCounts::new(),
         }
     }
 
@@ -92,9 +92,7 @@ impl Gen4Banks {
         if request.kernel {
             self.max_kernel = Some(self.max_kernel.map_or(bank, |k| k.max(bank)));
         }
-        if let Some(count) = self.used_by_service.get_mut(request.service.index()) {
-            *count = count.saturating_add(1);
-        }
+        self.used_by_service.add(request.service);
         Some(Assignment {
             bank,
             tx: 0,
@@ -127,10 +125,7 @@ impl Gen4Banks {
 
     /// Instances of `service` placed so far.
     pub fn used(&self, service: RingService) -> u32 {
-        self.used_by_service
-            .get(service.index())
-            .copied()
-            .unwrap_or(0)
+        self.used_by_service.of(service)
     }
 
     /// One instance per bank; the banks serving `service`; their total.

@@ -26,6 +26,29 @@ pub enum RingService {
     Asym,
 }
 
+/// How many instances of each service an allocator has placed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServiceCounts([u32; 4]);
+
+impl ServiceCounts {
+    /// Nothing placed.
+    pub const fn new() -> Self {
+        Self([0; 4])
+    }
+
+    /// Counts one more instance of `service` (a counter: it saturates).
+    pub fn add(&mut self, service: RingService) {
+        if let Some(count) = self.0.get_mut(service.index()) {
+            *count = count.saturating_add(1);
+        }
+    }
+
+    /// Instances of `service` placed so far.
+    pub fn of(&self, service: RingService) -> u32 {
+        self.0.get(service.index()).copied().unwrap_or(0)
+    }
+}
+
 impl RingService {
     /// The processing order of services within one section (`CRYPTO, COMP, SYM, ASYM`).
     pub const ORDER: [Self; 4] = [Self::Crypto, Self::Compression, Self::Sym, Self::Asym];

@@ -218,8 +218,8 @@ impl<E: fmt::Display> fmt::Display for WalkError<'_, E> {
 impl<E: fmt::Debug + fmt::Display> core::error::Error for WalkError<'_, E> {}
 
 /// Expands `config` for a device of type `device` at global accel id `accel_id`.
-pub fn expand<'a, V: Visitor, const S: usize, const K: usize>(
-    config: &Config<'a, S, K>,
+pub fn expand<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>(
+    config: &Config<'a, SECTIONS, KEYS>,
     device: DeviceType,
     accel_id: u32,
     visitor: &mut V,

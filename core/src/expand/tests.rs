@@ -1,4 +1,4 @@
-//! Expansion tests: the worked example of `reference/qat-semantics.md` §2.5 and the rules of the
+//! Expansion tests: the worked example of `../shared/reference/qat-semantics.md` §2.5 and the rules of the
 //! bank allocator, each checked on the produced sections, keys and rings.
 
 use super::*;

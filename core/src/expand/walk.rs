@@ -139,8 +139,8 @@ impl Banks {
 }
 
 /// What every section of the walk needs.
-struct Walk<'c, 'a, 'v, 's, V: Visitor, const S: usize, const K: usize> {
-    config: &'c Config<'a, S, K>,
+struct Walk<'c, 'a, 'v, 's, V: Visitor, const SECTIONS: usize, const KEYS: usize> {
+    config: &'c Config<'a, SECTIONS, KEYS>,
     settings: &'s Settings,
     accel_id: u32,
     banks: Banks,
@@ -151,8 +151,8 @@ struct Walk<'c, 'a, 'v, 's, V: Visitor, const S: usize, const K: usize> {
     accelerators_emitted: u32,
 }
 
-pub(super) fn run<'a, V: Visitor, const S: usize, const K: usize>(
-    config: &Config<'a, S, K>,
+pub(super) fn run<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>(
+    config: &Config<'a, SECTIONS, KEYS>,
     device: DeviceType,
     accel_id: u32,
     visitor: &mut V,
@@ -261,7 +261,9 @@ fn is_bank_key(key: &str) -> bool {
     })
 }
 
-impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, '_, V, S, K> {
+impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
+    Walk<'_, 'a, '_, '_, V, SECTIONS, KEYS>
+{
     fn section(&mut self, name: &str) -> Result<(), WalkError<'a, V::Error>> {
         self.visitor.section(name).map_err(WalkError::Visitor)
     }
@@ -384,7 +386,7 @@ impl<'a, V: Visitor, const S: usize, const K: usize> Walk<'_, 'a, '_, '_, V, S, 
 
     fn other_sections(&mut self) -> Result<(), WalkError<'a, V::Error>> {
         let driver = self.settings.driver;
-        let mut order: heapless::Vec<(u16, SectionRef<'_, 'a>), S> = heapless::Vec::new();
+        let mut order: heapless::Vec<(u16, SectionRef<'_, 'a>), SECTIONS> = heapless::Vec::new();
         for (index, section) in (0u16..).zip(self.config.sections()) {
             if matches!(section.kind(driver), SectionKind::User | SectionKind::Inert) {
                 let _ = order.push((index, section));

@@ -1,5 +1,5 @@
 //! Bank CSRs: where each ring register sits in a bank's window, and how values are encoded
-//! (`reference/qat-semantics.md` §5.2, OOT-4.24 `adf_transport_access_macros.h`, qatlib gen4).
+//! (`../shared/reference/qat-semantics.md` §5.2, OOT-4.24 `adf_transport_access_macros.h`, qatlib gen4).
 
 use crate::profile::Generation;
 

@@ -1,5 +1,5 @@
 //! Ring I/O: the protocol between a process and a device's rings, generic over how CSRs and ring
-//! memory are reached (`reference/qat-semantics.md` §5.2).
+//! memory are reached (`../shared/reference/qat-semantics.md` §5.2).
 //!
 //! * [`csr`] — register offsets per generation, size and CONFIG encodings, base addresses.
 //! * [`RingMemory`] — DMA memory of one ring, word access with acquire/release ordering.
@@ -10,16 +10,16 @@
 //! * [`setup`] — the ring pairs of each instance, read from a derived section's expanded keys.
 
 pub mod csr;
-mod engine;
+mod firmware;
 mod memory;
 pub mod message;
 mod pair;
 pub mod setup;
 
 pub use csr::{Csr, Layout};
-pub use engine::{EngineError, Firmware};
+pub use firmware::{EngineError, Firmware};
 pub use memory::{AtomicCsr, AtomicMemory, RingMemory};
-pub use pair::{Retry, RingError, RingPair, Stalled};
+pub use pair::{PairShape, Retry, RingError, RingPair, Stalled};
 pub use setup::{KeyProblem, PairKind, RingKeyError, RingSpec, ring_specs};
 
 /// `offset` wrapped into a ring of `size` bytes (0 for an empty ring). Ring sizes are powers of
@@ -30,6 +30,14 @@ pub(crate) fn wrap(offset: usize, size: usize) -> usize {
     } else {
         offset.checked_rem(size).unwrap_or(0)
     }
+}
+
+/// A ring offset as the value of a 32-bit HEAD or TAIL register. Offsets are wrapped into their
+/// ring, and rings are at most 4 MiB (their size encoding is checked when a pair is created and
+/// before the firmware serves one), so the value always fits; the mask states that, it never
+/// changes a value.
+pub(crate) const fn register_value(offset: usize) -> u32 {
+    (offset & 0xFFFF_FFFF) as u32
 }
 
 #[cfg(test)]

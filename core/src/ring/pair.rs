@@ -10,7 +10,7 @@ use core::fmt;
 
 use super::csr::{Csr, Layout, RESPONSE_NEAR_FULL, base_words, config_word, size_encoding};
 use super::message::{EMPTY_SIGNATURE, RESPONSE_BYTES, Response, write_request};
-use super::{RingMemory, wrap};
+use super::{RingMemory, register_value, wrap};
 
 /// The request ring is full: try again after polling responses (`CPA_STATUS_RETRY`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,6 +89,31 @@ impl fmt::Display for RingError {
     }
 }
 
+/// Which rings a pair uses and its message sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PairShape {
+    /// The request ring's number in its bank.
+    pub tx_ring: u8,
+    /// The response ring's number in its bank.
+    pub rx_ring: u8,
+    /// Messages each ring holds (at least 2).
+    pub messages: u32,
+    /// Bytes per request (64 or 128); responses are always [`RESPONSE_BYTES`].
+    pub request_bytes: usize,
+}
+
+impl PairShape {
+    /// Rings `tx_ring` / `rx_ring`, `messages` deep, with `request_bytes`-byte requests.
+    pub const fn new(tx_ring: u8, rx_ring: u8, messages: u32, request_bytes: usize) -> Self {
+        Self {
+            tx_ring,
+            rx_ring,
+            messages,
+            request_bytes,
+        }
+    }
+}
+
 /// A request ring and its response ring, owned by one thread.
 #[derive(Debug)]
 pub struct RingPair<C: Csr, M: RingMemory> {
@@ -142,17 +167,19 @@ fn program(csr: &impl Csr, layout: Layout, ring: u8, memory: &impl RingMemory, c
 impl<C: Csr, M: RingMemory> RingPair<C, M> {
     /// Sets up the pair: fills the response ring with the empty signature, zeroes head and tail,
     /// programs the base registers and enables both rings (CONFIG last).
-    #[allow(clippy::too_many_arguments)]
     pub fn create(
         csr: C,
         layout: Layout,
-        tx_ring: u8,
-        rx_ring: u8,
+        shape: PairShape,
         tx: M,
         rx: M,
-        messages: u32,
-        request_bytes: usize,
     ) -> Result<Self, RingError> {
+        let PairShape {
+            tx_ring,
+            rx_ring,
+            messages,
+            request_bytes,
+        } = shape;
         let tx_encoding = check(&tx, tx_ring)?;
         let rx_encoding = check(&rx, rx_ring)?;
         let tx_slots = tx.bytes().checked_div(request_bytes).unwrap_or(0);
@@ -203,7 +230,7 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
         );
         self.csr.write32(
             Layout::at(self.layout.tail, self.tx_ring),
-            u32::try_from(self.tail).unwrap_or(0),
+            register_value(self.tail),
         );
         self.inflight = self.inflight.saturating_add(1);
         Ok(sum)
@@ -243,7 +270,7 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
     fn publish_head(&mut self) {
         self.csr.write32(
             Layout::at(self.layout.head, self.rx_ring),
-            u32::try_from(self.head).unwrap_or(0),
+            register_value(self.head),
         );
         self.unpublished = 0;
         self.head_writes = self.head_writes.saturating_add(1);

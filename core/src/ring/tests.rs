@@ -39,7 +39,7 @@ fn serve(
     tx: &AtomicMemory<256>,
     rx: &AtomicMemory<256>,
 ) -> u32 {
-    fw.serve(csr, LAYOUT, 0, 8, tx, rx, u32::MAX)
+    fw.serve(csr, LAYOUT, (0, 8), (tx, rx), u32::MAX)
         .expect("serve")
 }
 
@@ -49,7 +49,8 @@ fn round_trip_with_wrap_around() {
     // 1 KiB request ring = 8 slots of 128 bytes; 1 KiB response ring = 32 slots.
     let tx = AtomicMemory::<256>::new(0x10_0000);
     let rx = AtomicMemory::<256>::new(0x20_0000);
-    let mut pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 8, 128).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     assert_eq!(pair.capacity(), 7);
     let mut fw = Firmware::default();
     let mut sent = std::collections::VecDeque::new();
@@ -89,7 +90,8 @@ fn a_full_request_ring_answers_retry() {
     let csr = AtomicCsr::new();
     let tx = AtomicMemory::<256>::new(0x1000);
     let rx = AtomicMemory::<256>::new(0x2000);
-    let mut pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 8, 128).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     for i in 0..7 {
         assert!(pair.put(i, b"x").is_ok());
     }
@@ -105,7 +107,8 @@ fn empty_signature_marks_free_slots_and_is_restamped() {
     let csr = AtomicCsr::new();
     let tx = AtomicMemory::<256>::new(0x1000);
     let rx = AtomicMemory::<256>::new(0x2000);
-    let mut pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 8, 128).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     assert!(
         (0..256).all(|w| rx.load32(w * 4) == EMPTY_SIGNATURE),
         "response ring pre-filled"
@@ -113,7 +116,7 @@ fn empty_signature_marks_free_slots_and_is_restamped() {
     assert_eq!(pair.poll(u32::MAX, |_| panic!("nothing to see")), 0);
     pair.put(1, b"abc").expect("put");
     Firmware::default()
-        .serve(&csr, LAYOUT, 0, 8, &tx, &rx, 1)
+        .serve(&csr, LAYOUT, (0, 8), (&tx, &rx), 1)
         .expect("serve");
     assert_ne!(rx.load32(0), EMPTY_SIGNATURE);
     assert_eq!(pair.poll(u32::MAX, |_| {}), 1);
@@ -137,13 +140,14 @@ fn head_writes_are_coalesced() {
     // 32 KiB rings: 256 request slots, 1024 response slots.
     let tx = AtomicMemory::<8192>::new(0x10_0000);
     let rx = AtomicMemory::<8192>::new(0x20_0000);
-    let mut pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 200, 128).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 200, 128), &tx, &rx).expect("pair");
     writes.set(0); // set-up zeroes the register once
     for i in 0..200 {
         pair.put(i, b"p").expect("put");
     }
     Firmware::default()
-        .serve(&inner, LAYOUT, 0, 8, &tx, &rx, u32::MAX)
+        .serve(&inner, LAYOUT, (0, 8), (&tx, &rx), u32::MAX)
         .expect("serve");
     assert_eq!(pair.poll(u32::MAX, |_| {}), 200);
     // One write every 32 responses, plus one when the ring was drained.
@@ -157,7 +161,8 @@ fn corrupted_responses_are_detected() {
     let csr = AtomicCsr::new();
     let tx = AtomicMemory::<256>::new(0x1000);
     let rx = AtomicMemory::<256>::new(0x2000);
-    let mut pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 8, 128).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     let mut fw = Firmware {
         corrupt_next: 2,
         ..Firmware::default()
@@ -198,7 +203,8 @@ fn a_stalled_engine_is_reported_not_waited_for() {
     let csr = AtomicCsr::new();
     let tx = AtomicMemory::<256>::new(0x1000);
     let rx = AtomicMemory::<256>::new(0x2000);
-    let mut pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 8, 128).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     pair.put(1, b"x").expect("put");
     let clock = Cell::new(0u64);
     let mut fw = Firmware {
@@ -239,7 +245,7 @@ fn set_up_errors_and_engine_checks() {
     let odd = AtomicMemory::<100>::new(0x1000);
     let odd_rx = AtomicMemory::<100>::new(0x2000);
     assert_eq!(
-        RingPair::create(&csr, LAYOUT, 0, 8, &odd, &odd_rx, 2, 128).err(),
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 2, 128), &odd, &odd_rx).err(),
         Some(RingError::BadSize {
             ring: 0,
             bytes: 400
@@ -248,14 +254,14 @@ fn set_up_errors_and_engine_checks() {
     let ok = AtomicMemory::<256>::new(0x2000);
     let misaligned = AtomicMemory::<256>::new(0x2040);
     assert_eq!(
-        RingPair::create(&csr, LAYOUT, 0, 8, &ok, &misaligned, 2, 128).err(),
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 2, 128), &ok, &misaligned).err(),
         Some(RingError::Misaligned {
             ring: 8,
             address: 0x2040
         })
     );
     assert_eq!(
-        RingPair::create(&csr, LAYOUT, 0, 8, &ok, &ok, 9, 128).err(),
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 9, 128), &ok, &ok).err(),
         Some(RingError::TooSmall {
             ring: 0,
             messages: 9
@@ -263,10 +269,11 @@ fn set_up_errors_and_engine_checks() {
     );
     let tx = AtomicMemory::<256>::new(0x4000);
     let rx = AtomicMemory::<256>::new(0x8000);
-    let pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 8, 128).expect("pair");
+    let pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     let elsewhere = AtomicMemory::<256>::new(0xC000);
     assert_eq!(
-        Firmware::default().serve(&csr, LAYOUT, 0, 8, &elsewhere, &rx, 1),
+        Firmware::default().serve(&csr, LAYOUT, (0, 8), (&elsewhere, &rx), 1),
         Err(EngineError::WrongBase { ring: 0 })
     );
     drop(pair);
@@ -276,7 +283,7 @@ fn set_up_errors_and_engine_checks() {
         "dropping disables the rings"
     );
     assert_eq!(
-        Firmware::default().serve(&csr, LAYOUT, 0, 8, &tx, &rx, 1),
+        Firmware::default().serve(&csr, LAYOUT, (0, 8), (&tx, &rx), 1),
         Ok(0)
     );
 }
@@ -287,11 +294,12 @@ fn gen4_banks_use_their_own_layout() {
     let csr = AtomicCsr::new();
     let tx = AtomicMemory::<256>::new(0x1000);
     let rx = AtomicMemory::<256>::new(0x2000);
-    let mut pair = RingPair::create(&csr, layout, 0, 1, &tx, &rx, 8, 64).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, layout, PairShape::new(0, 1, 8, 64), &tx, &rx).expect("pair");
     assert_ne!(csr.read32(0x1000), 0, "CONFIG of ring 0 at +0x1000");
     let sum = pair.put(5, b"asym").expect("put");
     Firmware::default()
-        .serve(&csr, layout, 0, 1, &tx, &rx, 8)
+        .serve(&csr, layout, (0, 1), (&tx, &rx), 8)
         .expect("serve");
     let mut ok = false;
     pair.poll(8, |r| ok = r.verify(5, sum).is_ok());
@@ -303,7 +311,8 @@ fn a_reset_reports_lost_requests_and_the_pair_works_again() {
     let csr = AtomicCsr::new();
     let tx = AtomicMemory::<256>::new(0x1000);
     let rx = AtomicMemory::<256>::new(0x2000);
-    let mut pair = RingPair::create(&csr, LAYOUT, 0, 8, &tx, &rx, 8, 128).expect("pair");
+    let mut pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     let mut fw = Firmware::default();
     // Three requests go round; two more are answered into the response ring but never polled,
     // and two are still on the request ring: a hung device forgets all four.

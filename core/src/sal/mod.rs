@@ -1,5 +1,5 @@
 //! The start/stop state machine of `icp_sal_userStart` / `icp_sal_userStop`, made race-free and
-//! fork-correct (`reference/qat-semantics.md` §4, `reference/user-pain.md` §4).
+//! fork-correct (`../shared/reference/qat-semantics.md` §4, `../shared/reference/user-pain.md` §4).
 //!
 //! One [`Sal`] exists per process (a `static` in firmware and in the C library). Its state — owner
 //! process id, reference count, the lease, the attached devices — lives behind one mutex (generic over
@@ -23,11 +23,11 @@ mod rescan;
 pub use error::{StartError, StopError};
 pub use rescan::{DeviceEvents, RescanError};
 
-use crate::strings::{Detail, NameBuf, SectionName, detail, section_name};
+use crate::strings::{Detail, SectionName, detail, section_name};
 
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_START_REF_COUNT};
 use crate::names::check_name;
-use crate::platform::{Devices, Error as _, ErrorKind, Lease, Platform, Session, SlotRegistry};
+use crate::platform::{Attachment, Devices, Error as _, ErrorKind, Lease, Platform, SlotRegistry};
 use crate::slot::{SearchError, SlotInfo, SlotName, Tally, for_each_slot, search};
 
 /// The longest pause between two attempts of [`Sal::start_wait`]: short enough that a reload's new
@@ -70,7 +70,7 @@ struct State<L, S, const DEVICES: usize> {
     count: u32,
     lease: Option<L>,
     section: SlotName,
-    sessions: heapless::Vec<S, DEVICES>,
+    attachments: heapless::Vec<S, DEVICES>,
 }
 
 impl<L, S, const DEVICES: usize> State<L, S, DEVICES> {
@@ -80,14 +80,14 @@ impl<L, S, const DEVICES: usize> State<L, S, DEVICES> {
             count: 0,
             lease: None,
             section: SlotName::new(),
-            sessions: heapless::Vec::new(),
+            attachments: heapless::Vec::new(),
         }
     }
 
     /// Releases everything: attachments in reverse order, then the lease.
     fn teardown(&mut self) {
-        while let Some(session) = self.sessions.pop() {
-            drop(session);
+        while let Some(attachment) = self.attachments.pop() {
+            drop(attachment);
         }
         self.lease = None;
         self.count = 0;
@@ -113,13 +113,32 @@ impl<L: Lease, S, const DEVICES: usize> State<L, S, DEVICES> {
     }
 }
 
-impl<L, S: Session, const DEVICES: usize> State<L, S, DEVICES> {
+impl<L: Lease, S: Attachment, const DEVICES: usize> State<L, S, DEVICES> {
+    /// Whether process `pid` holds the slot: it started (and has not fully stopped), it is not a
+    /// forked child of the process that did (whose inherited state is dropped), and its lease is
+    /// intact (a lost lease releases everything).
+    fn held_by(&mut self, pid: u32) -> Result<(), StopError> {
+        if let Some(parent) = self.leave_inherited(pid) {
+            return Err(StopError::ForkedChild { parent, child: pid });
+        }
+        if self.count == 0 {
+            return Err(StopError::NotStarted);
+        }
+        if let Some(section) = self.lose_if_revoked() {
+            crate::qsal_log!(warn, "pid {} lost the lease on {}", pid, section.as_str());
+            return Err(StopError::LeaseLost { section });
+        }
+        Ok(())
+    }
+}
+
+impl<L, S: Attachment, const DEVICES: usize> State<L, S, DEVICES> {
     /// Forgets state inherited through fork: the attachments belong to the parent, and dropping our
     /// copy of the lease leaves the parent's lease held. Returns the parent's id, if there was one.
     fn leave_inherited(&mut self, pid: u32) -> Option<u32> {
         let parent = self.owner.filter(|owner| *owner != pid)?;
-        while let Some(session) = self.sessions.pop() {
-            session.abandon();
+        while let Some(attachment) = self.attachments.pop() {
+            attachment.abandon();
         }
         self.lease = None;
         self.count = 0;
@@ -142,7 +161,7 @@ where
     platform: P,
     devices: D,
     registry: R,
-    state: lock_api::Mutex<M, State<R::Lease, D::Session, DEVICES>>,
+    state: lock_api::Mutex<M, State<R::Lease, D::Attachment, DEVICES>>,
 }
 
 impl<P, D, R, M, const DEVICES: usize> Sal<P, D, R, M, DEVICES>
@@ -207,15 +226,15 @@ where
             return Err(self.all_taken(base, &outcome.tally));
         };
         if grant.name.len() > MAX_DERIVED_NAME_LEN {
-            let mut name = NameBuf::new();
-            let _ = name.push_str(&grant.name);
-            return Err(StartError::DerivedNameTooLong { name });
+            return Err(StartError::DerivedNameTooLong {
+                name: crate::strings::copy(&grant.name),
+            });
         }
-        let sessions = self.attach_all(&grant.name)?;
+        let attachments = self.attach_all(&grant.name)?;
         state.owner = Some(pid);
         state.count = 1;
         state.section = grant.name.clone();
-        state.sessions = sessions;
+        state.attachments = attachments;
         state.lease = Some(grant.lease);
         crate::qsal_log!(info, "pid {} started {}", pid, grant.name.as_str());
         Ok(Started {
@@ -247,24 +266,12 @@ where
     pub fn stop(&self) -> Result<Stopped, StopError> {
         let pid = self.platform.process_id();
         let mut state = self.state.lock();
-        if let Some(parent) = state.leave_inherited(pid) {
-            return Err(StopError::ForkedChild { parent, child: pid });
-        }
-        if state.count == 0 {
-            return Err(StopError::NotStarted);
-        }
+        state.held_by(pid)?;
         if state.count > 1 {
-            if let Some(section) = state.lose_if_revoked() {
-                return Err(StopError::LeaseLost { section });
-            }
             state.count = state.count.saturating_sub(1);
             return Ok(Stopped {
                 remaining: state.count,
             });
-        }
-        if let Some(section) = state.lose_if_revoked() {
-            crate::qsal_log!(warn, "pid {} lost the lease on {}", pid, section.as_str());
-            return Err(StopError::LeaseLost { section });
         }
         let section = state.section.clone();
         state.teardown();
@@ -288,13 +295,13 @@ where
     /// Runs `f` on this process's attachments (one per device holding its section), for example to
     /// reach the instances' rings. `None` when this process has not started. Holds the state lock
     /// while `f` runs; the ring data path itself takes no lock.
-    pub fn with_sessions<T>(&self, f: impl FnOnce(&mut [D::Session]) -> T) -> Option<T> {
+    pub fn with_attachments<T>(&self, f: impl FnOnce(&mut [D::Attachment]) -> T) -> Option<T> {
         let pid = self.platform.process_id();
         let mut state = self.state.lock();
         if state.owner != Some(pid) || state.count == 0 {
             return None;
         }
-        Some(f(&mut state.sessions))
+        Some(f(&mut state.attachments))
     }
 
     /// The reference count of this process (0 when not started, or in a forked child).
@@ -334,24 +341,27 @@ where
 
     /// Attaches to every device that has `section`; on failure detaches what was attached, in
     /// reverse order.
-    fn attach_all(&self, section: &str) -> Result<heapless::Vec<D::Session, DEVICES>, StartError> {
-        let mut sessions = heapless::Vec::new();
-        match self.attach_each(section, &mut sessions) {
-            Ok(()) => Ok(sessions),
+    fn attach_all(
+        &self,
+        section: &str,
+    ) -> Result<heapless::Vec<D::Attachment, DEVICES>, StartError> {
+        let mut attachments = heapless::Vec::new();
+        match self.attach_each(section, &mut attachments) {
+            Ok(()) => Ok(attachments),
             Err(error) => {
-                while let Some(session) = sessions.pop() {
-                    drop(session);
+                while let Some(attachment) = attachments.pop() {
+                    drop(attachment);
                 }
                 Err(error)
             }
         }
     }
 
-    /// Attaches to each device that has `section`, in accel-id order, into `sessions`.
+    /// Attaches to each device that has `section`, in accel-id order, into `attachments`.
     fn attach_each(
         &self,
         section: &str,
-        sessions: &mut heapless::Vec<D::Session, DEVICES>,
+        attachments: &mut heapless::Vec<D::Attachment, DEVICES>,
     ) -> Result<(), StartError> {
         for index in 0..self.devices.count().map_err(devices_error)? {
             let Some(device) = self.devices.device(index).map_err(devices_error)? else {
@@ -369,12 +379,12 @@ where
                 section: crate::strings::copy(section),
                 detail: d,
             };
-            let session = self
+            let attachment = self
                 .devices
                 .attach(device.accel_id, section)
                 .map_err(|e| setup_error(detail(&e)))?;
-            sessions.push(session).map_err(|session| {
-                drop(session);
+            attachments.push(attachment).map_err(|attachment| {
+                drop(attachment);
                 setup_error(detail(&format_args!(
                     "this process can attach to at most {DEVICES} devices"
                 )))
@@ -406,6 +416,8 @@ where
     fn not_configured(&self, base: &str) -> StartError {
         let mut available: heapless::Vec<SectionName, 6> = heapless::Vec::new();
         let mut more = 0u32;
+        // Best effort: the error is that the section is missing; a device that cannot be read
+        // here only shortens the list of alternatives offered.
         let count = self.devices.count().unwrap_or(0);
         for index in 0..count {
             let Ok(Some(device)) = self.devices.device(index) else {
@@ -461,7 +473,7 @@ where
     D: Devices + Clone,
     R: SlotRegistry + Clone,
     R::Lease: Clone,
-    D::Session: Clone,
+    D::Attachment: Clone,
     M: lock_api::RawMutex,
 {
     /// What `fork` makes of this process: a copy of the whole state (lease and attachments included)
@@ -474,7 +486,7 @@ where
             count: state.count,
             lease: state.lease.clone(),
             section: state.section.clone(),
-            sessions: state.sessions.clone(),
+            attachments: state.attachments.clone(),
         };
         Self {
             platform,

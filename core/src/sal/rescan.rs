@@ -6,9 +6,8 @@
 
 use core::fmt;
 
-use super::Sal;
-use crate::platform::{Devices, Error as _, ErrorKind, Platform, Session, SlotRegistry};
-use crate::slot::SlotName;
+use super::{Sal, StopError};
+use crate::platform::{Attachment, Devices, Error as _, ErrorKind, Platform, SlotRegistry};
 use crate::strings::{Detail, detail};
 
 /// What a rescan found and applied to this process's attachments.
@@ -32,20 +31,9 @@ impl DeviceEvents {
 /// Why a rescan did not complete. What it could apply before the failure stays applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RescanError {
-    /// This process has not started (or has fully stopped).
-    NotStarted,
-    /// This process is a forked child of the process that started.
-    ForkedChild {
-        /// The process that started.
-        parent: u32,
-        /// This process.
-        child: u32,
-    },
-    /// The lease was taken away; everything was released.
-    LeaseLost {
-        /// The derived section that was held.
-        section: SlotName,
-    },
+    /// This process holds no slot: it has not started (or fully stopped), it is a forked child of
+    /// the process that started, or its lease was taken away (then everything was released).
+    NotHeld(StopError),
     /// The device set could not be read.
     Devices {
         /// What went wrong.
@@ -70,14 +58,14 @@ pub enum RescanError {
 impl fmt::Display for RescanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::NotStarted => f.write_str(
+            Self::NotHeld(StopError::NotStarted) => f.write_str(
                 "this process has not started: call icp_sal_userStart before looking for devices",
             ),
-            Self::ForkedChild { parent, child } => write!(
+            Self::NotHeld(StopError::ForkedChild { parent, child }) => write!(
                 f,
                 "process {child} is a forked child of {parent}, which started; the child must call icp_sal_userStart itself"
             ),
-            Self::LeaseLost { section } => write!(
+            Self::NotHeld(StopError::LeaseLost { section }) => write!(
                 f,
                 "the lease on {} was taken away (qsal down --force?); everything was released: start again",
                 section.as_str()
@@ -107,12 +95,8 @@ enum Scope {
     All,
 }
 
-impl<P, D, R, M, const DEVICES: usize> Sal<P, D, R, M, DEVICES>
-where
-    P: Platform,
-    D: Devices,
-    R: SlotRegistry,
-    M: lock_api::RawMutex,
+impl<P: Platform, D: Devices, R: SlotRegistry, M: lock_api::RawMutex, const DEVICES: usize>
+    Sal<P, D, R, M, DEVICES>
 {
     /// `icp_sal_find_new_devices`: attaches to every started device that holds this process's
     /// derived section and is not attached yet. Returns how many were attached.
@@ -130,15 +114,7 @@ where
     fn rescan(&self, scope: Scope) -> Result<DeviceEvents, RescanError> {
         let pid = self.platform.process_id();
         let mut state = self.state.lock();
-        if let Some(parent) = state.leave_inherited(pid) {
-            return Err(RescanError::ForkedChild { parent, child: pid });
-        }
-        if state.count == 0 {
-            return Err(RescanError::NotStarted);
-        }
-        if let Some(section) = state.lose_if_revoked() {
-            return Err(RescanError::LeaseLost { section });
-        }
+        state.held_by(pid).map_err(RescanError::NotHeld)?;
         let section = state.section.clone();
         let mut current: heapless::Vec<(u32, u64), DEVICES> = heapless::Vec::new();
         let mut overflow = false;
@@ -164,30 +140,30 @@ where
         let mut events = DeviceEvents::default();
         let mut restarted: heapless::Vec<u32, DEVICES> = heapless::Vec::new();
         if scope == Scope::All {
-            let sessions = &mut state.sessions;
+            let attachments = &mut state.attachments;
             let mut index = 0;
-            while let Some(session) = sessions.get(index) {
-                let now = current.iter().find(|(id, _)| *id == session.accel_id());
+            while let Some(attachment) = attachments.get(index) {
+                let now = current.iter().find(|(id, _)| *id == attachment.accel_id());
                 match now {
                     None => {
                         crate::qsal_log!(
                             info,
                             "pid {} detached from device {}: it went down",
                             pid,
-                            session.accel_id()
+                            attachment.accel_id()
                         );
-                        drop(sessions.remove(index));
+                        drop(attachments.remove(index));
                         events.detached = events.detached.saturating_add(1);
                     }
-                    Some((_, generation)) if *generation != session.generation() => {
+                    Some((_, generation)) if *generation != attachment.generation() => {
                         crate::qsal_log!(
                             info,
                             "pid {} re-attaches to device {}: it was restarted",
                             pid,
-                            session.accel_id()
+                            attachment.accel_id()
                         );
-                        let old = sessions.remove(index);
-                        // Both vectors have room for DEVICES entries, and each session is removed once.
+                        let old = attachments.remove(index);
+                        // Both vectors have room for DEVICES entries, and each attachment is removed once.
                         let _ = restarted.push(old.accel_id());
                         drop(old);
                     }
@@ -197,12 +173,12 @@ where
         }
         let mut failure = None;
         for (accel_id, _) in &current {
-            if state.sessions.iter().any(|s| s.accel_id() == *accel_id) {
+            if state.attachments.iter().any(|s| s.accel_id() == *accel_id) {
                 continue;
             }
             let again = restarted.contains(accel_id);
-            let session = match self.devices.attach(*accel_id, &section) {
-                Ok(session) => session,
+            let attachment = match self.devices.attach(*accel_id, &section) {
+                Ok(attachment) => attachment,
                 Err(e) => {
                     if again {
                         events.detached = events.detached.saturating_add(1);
@@ -214,8 +190,8 @@ where
                     continue;
                 }
             };
-            if let Err(session) = state.sessions.push(session) {
-                drop(session);
+            if let Err(attachment) = state.attachments.push(attachment) {
+                drop(attachment);
                 failure.get_or_insert(RescanError::TooManyDevices { limit: DEVICES });
                 break;
             }
@@ -226,7 +202,7 @@ where
                 events.attached = events.attached.saturating_add(1);
             }
         }
-        state.sessions.sort_unstable_by_key(Session::accel_id);
+        state.attachments.sort_unstable_by_key(Attachment::accel_id);
         if overflow {
             failure.get_or_insert(RescanError::TooManyDevices { limit: DEVICES });
         }

@@ -59,19 +59,19 @@ struct Entry {
 }
 
 #[derive(Debug)]
-struct Table<const N: usize> {
-    entries: [Option<Entry>; N],
+struct Table<const SLOTS: usize> {
+    entries: [Option<Entry>; SLOTS],
     generation: u32,
     limit: usize,
 }
 
-/// A registry of at most `N` simultaneous leases.
+/// A registry of at most `SLOTS` simultaneous leases.
 #[derive(Debug)]
-pub struct MemoryRegistry<const N: usize = 64> {
-    table: spin::Mutex<Table<N>>,
+pub struct MemoryRegistry<const SLOTS: usize = 64> {
+    table: spin::Mutex<Table<SLOTS>>,
 }
 
-impl<const N: usize> Default for MemoryRegistry<N> {
+impl<const SLOTS: usize> Default for MemoryRegistry<SLOTS> {
     fn default() -> Self {
         Self::new()
     }
@@ -83,21 +83,21 @@ impl Entry {
     }
 }
 
-impl<const N: usize> MemoryRegistry<N> {
+impl<const SLOTS: usize> MemoryRegistry<SLOTS> {
     /// An empty registry (usable in a `static`).
     pub const fn new() -> Self {
         Self {
             table: spin::Mutex::new(Table {
-                entries: [const { None }; N],
+                entries: [const { None }; SLOTS],
                 generation: 0,
-                limit: N,
+                limit: SLOTS,
             }),
         }
     }
 
-    /// Fault injection and tuning: accept at most `limit` leases (capped at `N`).
+    /// Fault injection and tuning: accept at most `limit` leases (capped at `SLOTS`).
     pub fn set_limit(&self, limit: usize) {
-        self.table.lock().limit = limit.min(N);
+        self.table.lock().limit = limit.min(SLOTS);
     }
 
     /// Fault injection: revokes the lease on `name`, freeing the name for others while the holder
@@ -160,12 +160,12 @@ impl<const N: usize> MemoryRegistry<N> {
     }
 }
 
-impl<const N: usize> ErrorType for MemoryRegistry<N> {
+impl<const SLOTS: usize> ErrorType for MemoryRegistry<SLOTS> {
     type Error = MemoryError;
 }
 
-impl<'r, const N: usize> SlotRegistry for &'r MemoryRegistry<N> {
-    type Lease = MemoryLease<'r, N>;
+impl<'r, const SLOTS: usize> SlotRegistry for &'r MemoryRegistry<SLOTS> {
+    type Lease = MemoryLease<'r, SLOTS>;
 
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<Self::Lease>, MemoryError> {
         let mut stored = SlotName::new();
@@ -225,14 +225,14 @@ impl<'r, const N: usize> SlotRegistry for &'r MemoryRegistry<N> {
 
 /// A lease in a [`MemoryRegistry`]; clones are copies of the same lease.
 #[derive(Debug)]
-pub struct MemoryLease<'r, const N: usize> {
-    registry: &'r MemoryRegistry<N>,
+pub struct MemoryLease<'r, const SLOTS: usize> {
+    registry: &'r MemoryRegistry<SLOTS>,
     index: usize,
     generation: u32,
     name: SlotName,
 }
 
-impl<const N: usize> Clone for MemoryLease<'_, N> {
+impl<const SLOTS: usize> Clone for MemoryLease<'_, SLOTS> {
     fn clone(&self) -> Self {
         self.registry.change(self.index, self.generation, 1);
         Self {
@@ -244,17 +244,17 @@ impl<const N: usize> Clone for MemoryLease<'_, N> {
     }
 }
 
-impl<const N: usize> Drop for MemoryLease<'_, N> {
+impl<const SLOTS: usize> Drop for MemoryLease<'_, SLOTS> {
     fn drop(&mut self) {
         self.registry.change(self.index, self.generation, -1);
     }
 }
 
-impl<const N: usize> ErrorType for MemoryLease<'_, N> {
+impl<const SLOTS: usize> ErrorType for MemoryLease<'_, SLOTS> {
     type Error = MemoryError;
 }
 
-impl<const N: usize> Lease for MemoryLease<'_, N> {
+impl<const SLOTS: usize> Lease for MemoryLease<'_, SLOTS> {
     fn name(&self) -> &str {
         &self.name
     }

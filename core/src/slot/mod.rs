@@ -1,6 +1,6 @@
 //! Slots: which derived section a starting process gets, who holds which, and an in-memory registry.
 //!
-//! The search is the OOT-4.24 one without its "fast path" (`reference/qat-semantics.md` §3.2): devices
+//! The search is the OOT-4.24 one without its "fast path" (`../shared/reference/qat-semantics.md` §3.2): devices
 //! in ascending accel id; on each device holding the section, derived names from index 0 upward until
 //! the first name the device does not have (at most `banks × rings / 2` of them); the first name
 //! nobody holds is granted. The lowest free slot is therefore reused first. `LimitDevAccess` is read

@@ -204,6 +204,7 @@ fn usable<T, DE, RE: crate::platform::Error>(
 
 fn taken(tally: &mut Tally, name: SlotName) {
     tally.in_use = tally.in_use.saturating_add(1);
+    // `in_use` counts every taken slot; `taken` keeps the first few names for the message.
     let _ = tally.taken.push(name);
 }
 

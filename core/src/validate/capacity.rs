@@ -11,8 +11,8 @@ use crate::profile::DeviceType;
 
 /// Checks that the configuration fits `device` at `accel_id`; returns the expansion summary when it
 /// does. Keys that are missing or invalid are left to [`super::validate`], which reports them.
-pub fn check_capacity<'a, const S: usize, const K: usize>(
-    config: &Config<'a, S, K>,
+pub fn check_capacity<'a, const SECTIONS: usize, const KEYS: usize>(
+    config: &Config<'a, SECTIONS, KEYS>,
     device: DeviceType,
     accel_id: u32,
     sink: &mut impl DiagnosticSink<'a>,

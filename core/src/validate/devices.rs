@@ -26,8 +26,8 @@ use crate::value::parse_decimal;
 /// Checks a device set; `contexts[i]` describes file `i`; `report(file, diagnostic)` receives each
 /// finding with the index of the file it belongs to. A set of one file is a set too (its slot
 /// limits are checked).
-pub fn check_devices<'a, const S: usize, const K: usize>(
-    configs: &[Config<'a, S, K>],
+pub fn check_devices<'a, const SECTIONS: usize, const KEYS: usize>(
+    configs: &[Config<'a, SECTIONS, KEYS>],
     contexts: &[Context],
     mut report: impl FnMut(usize, Diagnostic<'a>),
 ) {
@@ -166,8 +166,8 @@ fn usable_here(section: &SectionRef<'_, '_>, context: &Context) -> (u32, Option<
 
 /// Warns when some derived names of `section` (in file `here`) are never handed out. With
 /// `LimitDevAccess = 0` every device has the same names, so the best device of the set counts.
-fn check_slots<'a, const S: usize, const K: usize>(
-    configs: &[Config<'a, S, K>],
+fn check_slots<'a, const SECTIONS: usize, const KEYS: usize>(
+    configs: &[Config<'a, SECTIONS, KEYS>],
     context: &impl Fn(usize) -> Context,
     here: usize,
     section: &SectionRef<'_, 'a>,
@@ -218,8 +218,8 @@ fn check_slots<'a, const S: usize, const K: usize>(
 /// How many distinct derived names (slots) user section `name` has across the device set: a
 /// `LimitDevAccess = 1` device contributes its own `NumProcesses` names, `LimitDevAccess = 0`
 /// devices share the names `S_INT_0…`, so they contribute their largest `NumProcesses` once.
-pub fn total_slots<const S: usize, const K: usize>(
-    configs: &[Config<'_, S, K>],
+pub fn total_slots<const SECTIONS: usize, const KEYS: usize>(
+    configs: &[Config<'_, SECTIONS, KEYS>],
     name: &str,
 ) -> u32 {
     let mut pinned: u32 = 0;
@@ -238,8 +238,8 @@ pub fn total_slots<const S: usize, const K: usize>(
 }
 
 /// The first file (lowest accel id) that has section `name`.
-fn first_with<'c, 'a, const S: usize, const K: usize>(
-    configs: &'c [Config<'a, S, K>],
+fn first_with<'c, 'a, const SECTIONS: usize, const KEYS: usize>(
+    configs: &'c [Config<'a, SECTIONS, KEYS>],
     name: &str,
 ) -> Option<(usize, SectionRef<'c, 'a>)> {
     configs

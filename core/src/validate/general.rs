@@ -9,8 +9,8 @@ use crate::profile::Driver;
 use crate::value::{Services, ServicesProfile, kernel_auto, parse_decimal};
 
 /// Checks `[GENERAL]` and returns the recognised `ServicesEnabled`.
-pub(super) fn check<'a, const S: usize, const K: usize>(
-    config: &Config<'a, S, K>,
+pub(super) fn check<'a, const SECTIONS: usize, const KEYS: usize>(
+    config: &Config<'a, SECTIONS, KEYS>,
     context: &Context,
     sink: &mut impl DiagnosticSink<'a>,
 ) -> Option<Services> {

@@ -41,8 +41,8 @@ impl Context {
 /// `qsal up` and the backends: each file validated for its device (`contexts[i]`), the capacity of
 /// each file without errors whose device type is known, then the rules across the set.
 /// `report(file, diagnostic)` receives each finding with the index of its file.
-pub fn check_set<'a, const S: usize, const K: usize>(
-    configs: &[Config<'a, S, K>],
+pub fn check_set<'a, const SECTIONS: usize, const KEYS: usize>(
+    configs: &[Config<'a, SECTIONS, KEYS>],
     contexts: &[Context],
     mut report: impl FnMut(usize, crate::diag::Diagnostic<'a>),
 ) {
@@ -63,8 +63,8 @@ pub fn check_set<'a, const S: usize, const K: usize>(
 }
 
 /// Validates `config`, reporting every finding to `sink`.
-pub fn validate<'a, const S: usize, const K: usize>(
-    config: &Config<'a, S, K>,
+pub fn validate<'a, const SECTIONS: usize, const KEYS: usize>(
+    config: &Config<'a, SECTIONS, KEYS>,
     context: &Context,
     sink: &mut impl DiagnosticSink<'a>,
 ) {

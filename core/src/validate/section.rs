@@ -186,22 +186,14 @@ fn check_instance<'a>(
     let polled = require(keys::IS_POLLED);
     let affinity = require(keys::CORE_AFFINITY);
     if let Some(entry) = polled {
-        if kernel {
+        let invalid = if kernel {
             // Kernel instances accept any polling mode; the driver only needs to read a number.
-            if kernel_number(&entry.value.compact()).is_none() {
-                sink.report(Diagnostic::new(
-                    DiagKind::InvalidPollingMode {
-                        key: entry.key,
-                        value: entry.value,
-                        kernel,
-                    },
-                    entry.value_span,
-                ));
-            }
-        } else if let Some(mode) = check_number(entry, Reader::Library, sink)
-            && mode != 1
-            && mode != 2
-        {
+            kernel_number(&entry.value.compact()).is_none()
+        } else {
+            // A value that is not a number was reported by `check_number` already.
+            check_number(entry, Reader::Library, sink).is_some_and(|mode| mode != 1 && mode != 2)
+        };
+        if invalid {
             sink.report(Diagnostic::new(
                 DiagKind::InvalidPollingMode {
                     key: entry.key,

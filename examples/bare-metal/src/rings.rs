@@ -5,7 +5,7 @@
 use cortex_m_semihosting::hprintln;
 use qsal_backend_mock::{MockClock, MockEngine, MockSal};
 use qsal_core::DeviceType;
-use qsal_core::platform::{Devices, Platform, Session};
+use qsal_core::platform::{Devices, Platform, Attachment};
 use qsal_core::ring::{Layout, RingSpec, ring_specs};
 
 use crate::World;
@@ -19,7 +19,7 @@ type Sal = MockSal<'static, 2, 8192, 8>;
 /// The first ring pair of the task's section, with the device it is on.
 fn first_pair(sal: &Sal, world: &'static World) -> Option<(u32, RingSpec)> {
     let section = sal.section()?;
-    let accel = sal.with_sessions(|s| s.first().map(|a| a.accel_id()))??;
+    let accel = sal.with_attachments(|s| s.first().map(|a| a.accel_id()))??;
     let mut first = None;
     let found = (&world).with_expanded(accel, |e| {
         let body = e.section(section.as_str())?;

@@ -154,6 +154,12 @@ fn spawn(
 ) -> Result<Worker, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the qsal binary: {e}"))?;
     let parent = rustix::process::getpid();
+    // The victim is given more requests than it is allowed to finish: it is killed half-way
+    // through the others' count, once they have all started (so none of them takes its slot).
+    let requests = match role {
+        Role::Victim => args.requests.saturating_mul(8),
+        Role::Worker | Role::Newcomer => args.requests,
+    };
     let mut command = Command::new(exe);
     // SAFETY: the closure runs in the child between fork and exec and only makes two system calls
     // (prctl, getppid), both async-signal-safe; it takes no lock and allocates nothing.
@@ -170,7 +176,7 @@ fn spawn(
         .args([
             "__demo-worker",
             "--requests",
-            &args.requests.to_string(),
+            &requests.to_string(),
             "--section",
             config::SECTION,
         ])
@@ -190,7 +196,7 @@ fn spawn(
         }
         let _ = sender.send((index, "EXIT".to_string()));
     });
-    let bar = bars.add(ProgressBar::new(args.requests));
+    let bar = bars.add(ProgressBar::new(requests));
     let style = ProgressStyle::with_template("{prefix:>22} [{bar:32}] {pos:>8}/{len:8} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
@@ -333,8 +339,14 @@ fn drive(
             continue;
         };
         update(&mut workers[i], &line);
+        let others_started = workers
+            .iter()
+            .skip(1)
+            .all(|w| !matches!(w.state, State::Starting));
         let victim = &mut workers[0];
-        if !killed && (victim.responses * 2 >= args.requests || matches!(victim.state, State::Done))
+        if !killed
+            && others_started
+            && (victim.responses * 2 >= args.requests || matches!(victim.state, State::Done))
         {
             killed = true;
             if matches!(victim.state, State::Running) {

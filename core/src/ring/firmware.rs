@@ -11,7 +11,7 @@ use core::fmt;
 
 use super::csr::{Csr, Layout, base_address, config_encoding, ring_bytes};
 use super::message::{REQUEST_BYTES, RESPONSE_BYTES, answer};
-use super::{RingMemory, wrap};
+use super::{RingMemory, register_value, wrap};
 
 /// Why the firmware refuses to serve a ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,17 +51,14 @@ pub struct Firmware {
 }
 
 impl Firmware {
-    /// Answers up to `budget` requests of ring pair (`tx_ring`, `rx_ring`); returns how many. A
-    /// disabled ring (CONFIG 0) is skipped.
-    #[allow(clippy::too_many_arguments)]
+    /// Answers up to `budget` requests of the ring pair `(tx_ring, rx_ring)` whose memory is
+    /// `(tx, rx)`; returns how many. A disabled ring (CONFIG 0) is skipped.
     pub fn serve(
         &mut self,
         csr: &impl Csr,
         layout: Layout,
-        tx_ring: u8,
-        rx_ring: u8,
-        tx: &impl RingMemory,
-        rx: &impl RingMemory,
+        (tx_ring, rx_ring): (u8, u8),
+        (tx, rx): (&impl RingMemory, &impl RingMemory),
         budget: u32,
     ) -> Result<u32, EngineError> {
         if self.stalled {
@@ -101,14 +98,8 @@ impl Firmware {
             done = done.saturating_add(1);
         }
         if done > 0 {
-            csr.write32(
-                Layout::at(layout.tail, rx_ring),
-                u32::try_from(produced).unwrap_or(0),
-            );
-            csr.write32(
-                Layout::at(layout.head, tx_ring),
-                u32::try_from(head).unwrap_or(0),
-            );
+            csr.write32(Layout::at(layout.tail, rx_ring), register_value(produced));
+            csr.write32(Layout::at(layout.head, tx_ring), register_value(head));
             self.answered = self.answered.saturating_add(u64::from(done));
         }
         Ok(done)
