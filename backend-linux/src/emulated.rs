@@ -226,14 +226,8 @@ impl EmulatedAttachment {
             };
             let tx = ring(spec.tx, ring_size_for(spec.messages, request))?;
             let rx = ring(spec.rx, ring_size_for(spec.messages, RESPONSE_BYTES))?;
-            let pair = RingPair::create(
-                csr,
-                layout,
-                PairShape::new(spec.tx, spec.rx, spec.messages, request),
-                tx,
-                rx,
-            )
-            .map_err(|e| setup(format!("bank {} ring {}: {e}", spec.bank, spec.tx)))?;
+            let pair = RingPair::create(csr, layout, spec.shape(), tx, rx)
+                .map_err(|e| setup(format!("bank {} ring {}: {e}", spec.bank, spec.tx)))?;
             attachment.instances.push(Instance { spec: *spec, pair });
         }
         attachment.engine = Some(attachment.start_engine()?);
@@ -242,13 +236,13 @@ impl EmulatedAttachment {
 
     fn start_engine(&self) -> Result<Engine, LinuxError> {
         let layout = self.layout;
-        let rings: Vec<(Shared, u8, u8, Shared, Shared)> = self
+        let rings: Vec<(Shared, PairShape, Shared, Shared)> = self
             .instances
             .iter()
             .filter_map(|i| {
                 let csr = self.banks.get(&i.spec.bank)?.clone();
                 let (tx, rx) = i.pair.memory();
-                Some((csr, i.spec.tx, i.spec.rx, tx.clone(), rx.clone()))
+                Some((csr, i.spec.shape(), tx.clone(), rx.clone()))
             })
             .collect();
         let stop = Arc::new(AtomicBool::new(false));
@@ -258,9 +252,12 @@ impl EmulatedAttachment {
             (Arc::clone(&stop), Arc::clone(&answered), Arc::clone(&beats));
         let switches = Arc::clone(&self.faults);
         let health = Arc::clone(&self.health);
+        let running = Arc::new(AtomicBool::new(false));
+        let started = Arc::clone(&running);
         let thread = std::thread::Builder::new()
             .name(format!("qsal-fw-dev{}", self.accel_id))
             .spawn(move || {
+                started.store(true, Ordering::Release);
                 let mut firmware = Firmware::default();
                 let mut idle = 0u32;
                 while !stop_flag.load(Ordering::Acquire) {
@@ -270,9 +267,11 @@ impl EmulatedAttachment {
                     }
                     firmware.corrupt_next = switches.corrupt_next.swap(0, Ordering::Relaxed);
                     let mut done = 0;
-                    for (csr, tx_ring, rx_ring, tx, rx) in &rings {
+                    for (csr, shape, tx, rx) in &rings {
+                        // A ring the engine cannot serve stays unanswered; the host's exchange
+                        // reports the stall.
                         done += firmware
-                            .serve(csr, layout, (*tx_ring, *rx_ring), (tx, rx), 256)
+                            .serve(csr, layout, *shape, (tx, rx), 256)
                             .unwrap_or(0);
                     }
                     if firmware.corrupt_next > 0 {
@@ -297,6 +296,12 @@ impl EmulatedAttachment {
                 accel_id: self.accel_id,
                 reason: format!("cannot start the emulated firmware thread: {e}"),
             })?;
+        // Return once the thread runs: the device serves when the attachment is made, and a fork
+        // right after a start never copies a thread still inside its own start-up (whose locks
+        // the child would inherit held).
+        while !running.load(Ordering::Acquire) && !thread.is_finished() {
+            std::thread::yield_now();
+        }
         Ok(Engine {
             stop,
             answered,

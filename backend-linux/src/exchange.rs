@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
+use qsal_core::ring::echo;
+
 use crate::{EmulatedAttachment, Health};
 
 /// How long an exchange waits with requests in flight and no response before giving up.
@@ -138,13 +140,13 @@ pub fn exchange(
                     break;
                 }
                 let opaque = tag | (sent & 0xFFFF_FFFF);
-                let Ok(sum) = instance.pair.put(opaque, &opaque.to_le_bytes()) else {
+                let Ok(sum) = echo::put(&mut instance.pair, opaque, &opaque.to_le_bytes()) else {
                     break;
                 };
                 outstanding.push_back((opaque, sum));
                 sent += 1;
             }
-            let got = instance.pair.poll(u32::MAX, |response| {
+            let got = echo::poll(&mut instance.pair, u32::MAX, |response| {
                 let (opaque, sum) = outstanding.pop_front().unwrap_or((u64::MAX, 0));
                 if response.verify(opaque, sum).is_err() {
                     done.errors += 1;

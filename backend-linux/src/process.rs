@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use qsal_core::platform::Attachment as _;
 use qsal_core::platform::Devices as _;
+use qsal_core::ring::message::{ASYM_REQUEST_BYTES, REQUEST_BYTES, RESPONSE_BYTES};
+use qsal_core::ring::{PutError, RingPair, RingSpec};
 use qsal_core::sal::{DeviceEvents, RescanError, StartError, Started, StopError, Stopped};
 
 use crate::device_file::Origin;
@@ -51,6 +53,22 @@ pub enum ProcessError {
         /// Why.
         error: HeartbeatError,
     },
+    /// No ring pair with this index in the slot.
+    NoSuchRing {
+        /// The index asked for.
+        index: usize,
+        /// How many ring pairs the slot has.
+        count: usize,
+    },
+    /// Nothing could be put on a request ring.
+    Put(PutError),
+    /// The bytes given are not whole requests of the ring's size.
+    PartialMessage {
+        /// Bytes given.
+        bytes: usize,
+        /// The ring's request size.
+        request_bytes: usize,
+    },
     /// The operation does not exist for this device or in qsal.
     Unsupported {
         /// The function asked for.
@@ -84,6 +102,19 @@ impl fmt::Display for ProcessError {
             Self::Heartbeat { accel_id, error } => {
                 write!(f, "qat_dev{accel_id} failed its heartbeat: {error}")
             }
+            Self::NoSuchRing { index, count } => write!(
+                f,
+                "ring pair {index} does not exist: this slot has {count} (0 to {}); qsal_ring_count tells how many",
+                count.saturating_sub(1)
+            ),
+            Self::Put(e) => write!(f, "{e}"),
+            Self::PartialMessage {
+                bytes,
+                request_bytes,
+            } => write!(
+                f,
+                "{bytes} bytes are not whole requests: this ring takes {request_bytes}-byte requests"
+            ),
             Self::Unsupported { function, reason } => {
                 write!(f, "{function} is not supported: {reason}")
             }
@@ -100,6 +131,7 @@ impl std::error::Error for ProcessError {
             Self::Rescan(e) => Some(e.as_ref()),
             Self::Exchange(e) => Some(e),
             Self::Heartbeat { error, .. } => Some(error),
+            Self::Put(e) => Some(e),
             _ => None,
         }
     }
@@ -149,6 +181,110 @@ pub fn qat_available() -> bool {
 /// The devices this process is attached to, in accel-id order; `None` if not started.
 pub fn attached_devices() -> Option<Vec<u32>> {
     with_attachments(|attachments| attachments.iter().map(|a| a.accel_id()).collect())
+}
+
+/// One ring pair a started process can drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingInfo {
+    /// The device.
+    pub accel_id: u32,
+    /// Which instance, what it carries and where its rings are.
+    pub spec: RingSpec,
+    /// Requests that may be in flight at once.
+    pub capacity: u32,
+}
+
+/// The ring pairs of this process's slot, over every device it is attached to (a crypto instance
+/// has two: asymmetric and symmetric); `None` if not started.
+pub fn rings() -> Option<Vec<RingInfo>> {
+    with_attachments(|attachments| {
+        let mut rings = Vec::new();
+        for attachment in attachments.iter_mut() {
+            let accel_id = attachment.accel_id();
+            for instance in attachment.instances() {
+                rings.push(RingInfo {
+                    accel_id,
+                    spec: instance.spec,
+                    capacity: instance.pair.capacity(),
+                });
+            }
+        }
+        rings
+    })
+}
+
+/// Ring pair `index` of this process's slot (the order of [`rings`]).
+pub fn ring(index: usize) -> Result<RingInfo, ProcessError> {
+    let rings = rings().ok_or(ProcessError::NotStarted)?;
+    let count = rings.len();
+    rings
+        .into_iter()
+        .nth(index)
+        .ok_or(ProcessError::NoSuchRing { index, count })
+}
+
+/// Runs `f` on ring pair `index` of this process's slot (the order of [`rings`]).
+fn with_ring<T>(
+    index: usize,
+    f: impl FnOnce(&mut RingPair<crate::Shared, crate::Shared>) -> Result<T, ProcessError>,
+) -> Result<T, ProcessError> {
+    with_attachments(|attachments| {
+        let count = attachments.iter_mut().map(|a| a.instances().len()).sum();
+        let pair = attachments
+            .iter_mut()
+            .flat_map(|a| a.instances().iter_mut())
+            .nth(index)
+            .map(|instance| &mut instance.pair);
+        match pair {
+            Some(pair) => f(pair),
+            None => Err(ProcessError::NoSuchRing { index, count }),
+        }
+    })
+    .ok_or(ProcessError::NotStarted)?
+}
+
+/// Puts the whole requests in `requests` (each the ring's request size) on ring pair `index`, as
+/// many as there is room for, with one TAIL write; returns how many went in.
+pub fn put_burst(index: usize, requests: &[u8]) -> Result<usize, ProcessError> {
+    with_ring(index, |pair| {
+        let request_bytes = pair.request_bytes();
+        let whole = |rest: &[u8]| {
+            if rest.is_empty() {
+                Ok(())
+            } else {
+                Err(ProcessError::PartialMessage {
+                    bytes: requests.len(),
+                    request_bytes,
+                })
+            }
+        };
+        let put = if request_bytes == ASYM_REQUEST_BYTES {
+            let (messages, rest) = requests.as_chunks::<ASYM_REQUEST_BYTES>();
+            whole(rest)?;
+            pair.put_burst(messages)
+        } else {
+            let (messages, rest) = requests.as_chunks::<REQUEST_BYTES>();
+            whole(rest)?;
+            pair.put_burst(messages)
+        };
+        put.map_err(ProcessError::Put)
+    })
+}
+
+/// Polls up to `out.len() / 32` responses of ring pair `index` into `out`, 32 bytes each; returns
+/// how many.
+pub fn poll(index: usize, out: &mut [u8]) -> Result<usize, ProcessError> {
+    with_ring(index, |pair| {
+        let (slots, _) = out.as_chunks_mut::<RESPONSE_BYTES>();
+        let quota = u32::try_from(slots.len()).unwrap_or(u32::MAX);
+        let mut next = slots.iter_mut();
+        let got = pair.poll(quota, |response| {
+            if let Some(slot) = next.next() {
+                *slot = *response;
+            }
+        });
+        Ok(got as usize)
+    })
 }
 
 /// Runs `f` on this process's device attachments (their instances' rings); `None` if not started.

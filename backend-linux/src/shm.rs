@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use qsal_core::ring::{Csr, RingMemory};
+use qsal_core::ring::{Csr, RingMemory, load_le_relaxed, store_le_relaxed};
 use rustix::fs::{Mode, OFlags};
 use rustix::mm::{MapFlags, ProtFlags};
 
@@ -112,6 +112,20 @@ impl Mapping {
         Some(unsafe { &*self.base.as_ptr().add(offset).cast::<AtomicU32>() })
     }
 
+    /// The words `offset .. offset + 4 * count`, if they are all inside the mapping.
+    fn words(&self, offset: usize, count: usize) -> Option<&[AtomicU32]> {
+        let end = offset.checked_add(count.checked_mul(4)?)?;
+        if !offset.is_multiple_of(4) || end > self.len {
+            return None;
+        }
+        // SAFETY: `offset + 4 * count <= len` and `offset` is 4-aligned inside a page-aligned
+        // mapping, so the slice is in bounds and aligned for `AtomicU32`; the mapping lives as long
+        // as `self`, and shared memory is only ever accessed atomically.
+        Some(unsafe {
+            std::slice::from_raw_parts(self.base.as_ptr().add(offset).cast::<AtomicU32>(), count)
+        })
+    }
+
     /// Reads the word at `offset` (acquire).
     pub fn load(&self, offset: usize) -> u32 {
         self.word(offset).map_or(0, |w| w.load(Ordering::Acquire))
@@ -158,6 +172,38 @@ impl RingMemory for Mapping {
 
     fn store32(&self, offset: usize, value: u32) {
         self.store(offset, value);
+    }
+
+    fn load_words(&self, offset: usize, out: &mut [u32]) {
+        match self.words(offset, out.len()) {
+            Some(words) => {
+                for (value, word) in out.iter_mut().zip(words) {
+                    *value = word.load(Ordering::Relaxed);
+                }
+            }
+            None => out.fill(0),
+        }
+    }
+
+    fn store_words(&self, offset: usize, values: &[u32]) {
+        if let Some(words) = self.words(offset, values.len()) {
+            for (word, value) in words.iter().zip(values) {
+                word.store(*value, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn load_bytes(&self, offset: usize, out: &mut [u8]) {
+        match self.words(offset, out.len().div_ceil(4)) {
+            Some(words) => load_le_relaxed(words, out),
+            None => out.fill(0),
+        }
+    }
+
+    fn store_bytes(&self, offset: usize, bytes: &[u8]) {
+        if let Some(words) = self.words(offset, bytes.len().div_ceil(4)) {
+            store_le_relaxed(words, bytes);
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 
 use qsal_backend_linux::{Beat, RuntimeDir, linux_sal};
 use qsal_core::DeviceType;
+use qsal_core::ring::echo::{self, Response};
 use qsal_tests::{TempDir, up};
 
 const CONFIG: &str = "[GENERAL]\nServicesEnabled = cy;dc\nConfigVersion = 2\nCyNumConcurrentAsymRequests = 64\n\
@@ -77,10 +78,10 @@ fn requests_go_through_every_instance_of_every_device() {
                     for i in 0..1000u64 {
                         let payload = i.to_le_bytes();
                         let sum = loop {
-                            match instance.pair.put(i, &payload) {
+                            match echo::put(&mut instance.pair, i, &payload) {
                                 Ok(sum) => break sum,
                                 Err(_) => {
-                                    instance.pair.poll(u32::MAX, |r| {
+                                    echo::poll(&mut instance.pair, u32::MAX, |r| {
                                         let (opaque, sum) = sent.pop_front().expect("outstanding");
                                         assert_eq!(r.verify(opaque, sum), Ok(()));
                                         answered += 1;
@@ -98,7 +99,7 @@ fn requests_go_through_every_instance_of_every_device() {
                             std::thread::yield_now,
                             |r| {
                                 let (opaque, sum) = sent.pop_front().expect("outstanding");
-                                assert_eq!(r.verify(opaque, sum), Ok(()));
+                                assert_eq!(Response::parse(r).verify(opaque, sum), Ok(()));
                                 answered += 1;
                             },
                         )
@@ -133,7 +134,7 @@ fn a_stalled_engine_is_reported() {
     sal.with_attachments(|attachments| {
         let pair = &mut attachments[0].instances()[0].pair;
         faults.stalled.store(true, Ordering::SeqCst);
-        let sum = pair.put(1, b"x").expect("put");
+        let sum = echo::put(pair, 1, b"x").expect("put");
         let stall = pair
             .drain(now, 300, std::thread::yield_now, |_| {})
             .expect_err("stalled");
@@ -143,16 +144,16 @@ fn a_stalled_engine_is_reported() {
         faults.stalled.store(false, Ordering::SeqCst);
         let mut ok = false;
         pair.drain(now, 5_000, std::thread::yield_now, |r| {
-            ok = r.verify(1, sum).is_ok();
+            ok = Response::parse(r).verify(1, sum).is_ok();
         })
         .expect("resumed");
         assert!(ok);
         // Corrupted responses are caught by the check.
         faults.corrupt_next.store(1, Ordering::SeqCst);
-        let sum = pair.put(2, b"y").expect("put");
+        let sum = echo::put(pair, 2, b"y").expect("put");
         let mut verdict = None;
         pair.drain(now, 5_000, std::thread::yield_now, |r| {
-            verdict = Some(r.verify(2, sum));
+            verdict = Some(Response::parse(r).verify(2, sum));
         })
         .expect("answered");
         assert!(matches!(verdict, Some(Err(_))), "{verdict:?}");
@@ -178,9 +179,9 @@ fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
         assert_eq!(attachment.heartbeat(), Beat::Failed);
         let answered = attachment.answered();
         for i in 0..5 {
-            attachment.instances()[0].pair.put(i, b"x").expect("put");
+            echo::put(&mut attachment.instances()[0].pair, i, b"x").expect("put");
         }
-        attachment.instances()[1].pair.put(9, b"y").expect("put");
+        echo::put(&mut attachment.instances()[1].pair, 9, b"y").expect("put");
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert_eq!(
             attachment.answered(),
@@ -195,10 +196,10 @@ fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
         assert_eq!(attachment.heartbeat(), Beat::Alive);
         let pair = &mut attachment.instances()[0].pair;
         assert_eq!(pair.inflight(), 0);
-        let sum = pair.put(7, b"z").expect("put");
+        let sum = echo::put(pair, 7, b"z").expect("put");
         let mut ok = false;
         pair.drain(now, 5_000, std::thread::yield_now, |r| {
-            ok = r.verify(7, sum).is_ok();
+            ok = Response::parse(r).verify(7, sum).is_ok();
         })
         .expect("answered after the reset");
         assert!(ok, "the new engine answers the reset rings");

@@ -16,7 +16,7 @@ pub struct MockEngine<const WORDS: usize = 1024> {
     tx: AtomicMemory<WORDS>,
     rx: AtomicMemory<WORDS>,
     firmware: spin::Mutex<Firmware>,
-    rings: spin::Mutex<Option<(Layout, u8, u8)>>,
+    rings: spin::Mutex<Option<(Layout, PairShape)>>,
 }
 
 impl<const WORDS: usize> Default for MockEngine<WORDS> {
@@ -58,18 +58,21 @@ impl<const WORDS: usize> MockEngine<WORDS> {
             &self.tx,
             &self.rx,
         )?;
-        *self.rings.lock() = Some((layout, spec.tx, spec.rx));
+        *self.rings.lock() = Some((
+            layout,
+            PairShape::new(spec.tx, spec.rx, messages, request_bytes),
+        ));
         Ok(pair)
     }
 
     /// Runs the firmware once: answers up to `budget` requests; returns how many.
     pub fn step(&self, budget: u32) -> Result<u32, EngineError> {
-        let Some((layout, tx, rx)) = *self.rings.lock() else {
+        let Some((layout, shape)) = *self.rings.lock() else {
             return Ok(0);
         };
         self.firmware
             .lock()
-            .serve(&self.csr, layout, (tx, rx), (&self.tx, &self.rx), budget)
+            .serve(&self.csr, layout, shape, (&self.tx, &self.rx), budget)
     }
 
     /// Stalls (or resumes) the engine: while stalled it answers nothing.
@@ -93,7 +96,7 @@ mod tests {
     use super::*;
     use qsal_core::config::keys::Family;
     use qsal_core::profile::Generation;
-    use qsal_core::ring::PairKind;
+    use qsal_core::ring::{PairKind, echo};
 
     const SPEC: RingSpec = RingSpec {
         family: Family::Cy,
@@ -111,12 +114,12 @@ mod tests {
         let mut pair = engine
             .pair(Layout::of(Generation::Gen2), &SPEC)
             .expect("pair");
-        let sum = pair.put(42, b"payload").expect("room");
+        let sum = echo::put(&mut pair, 42, b"payload").expect("room");
         assert_eq!(pair.poll(u32::MAX, |_| {}), 0, "nothing before a step");
         assert_eq!(engine.step(8), Ok(1));
         let mut verdict = None;
         assert_eq!(
-            pair.poll(u32::MAX, |r| verdict = Some(r.verify(42, sum))),
+            echo::poll(&mut pair, u32::MAX, |r| verdict = Some(r.verify(42, sum))),
             1
         );
         assert_eq!(verdict, Some(Ok(())));
@@ -130,7 +133,7 @@ mod tests {
             .pair(Layout::of(Generation::Gen2), &SPEC)
             .expect("pair");
         engine.set_stalled(true);
-        pair.put(1, b"a").expect("room");
+        echo::put(&mut pair, 1, b"a").expect("room");
         assert_eq!(engine.step(8), Ok(0));
         let mut now = 0u64;
         let stalled = pair.drain(
@@ -147,7 +150,9 @@ mod tests {
         engine.corrupt_next(1);
         assert_eq!(engine.step(8), Ok(1));
         let mut verdict = None;
-        pair.poll(u32::MAX, |r| verdict = Some(r.verify(1, r.checksum)));
+        echo::poll(&mut pair, u32::MAX, |r| {
+            verdict = Some(r.verify(1, r.checksum));
+        });
         assert!(matches!(verdict, Some(Err(_))), "{verdict:?}");
     }
 }

@@ -144,6 +144,57 @@ CpaStatus qsal_start_wait(const char *pSectionName, unsigned int timeout_ms);
 CpaStatus qsal_exchange(unsigned long long requests, unsigned long long *responses,
                         unsigned long long *errors);
 
+/* ---- qsal extensions: raw rings for poll-mode programs ------------------------------------ */
+/*
+ * After icp_sal_userStart, the slot's ring pairs (over every device it is attached to; a crypto
+ * instance has two, asymmetric and symmetric) carry raw fixed-size messages: requests of
+ * requestBytes (64 for asym, 128 for sym and dc) and 32-byte responses. qsal does not look inside
+ * them: a service library puts its firmware descriptors. No system call is made on this path.
+ *
+ * On emulated devices the firmware answers qsal's echo protocol: a request whose little-endian
+ * words are { 0x5153414C, requestBytes << 16 | payloadLength, opaqueLow, opaqueHigh, checksum,
+ * payload... } is answered with { 0x51000000, 0, opaqueLow, opaqueHigh, checksum', payloadLength,
+ * (opaque ^ 0x5A5AA5A50FF0F00F) low, high }; with no payload the checksum is 0x811C9DC5. A request
+ * that is not well formed is answered with status 0x51000001. examples/raw_ring.c shows the whole
+ * loop.
+ */
+
+/** One ring pair of the slot this process holds. */
+typedef struct qsal_ring_info {
+    Cpa32U accelId;       /**< the device, qat_dev<accelId> */
+    char family[4];       /**< "Cy" or "Dc" */
+    Cpa32U index;         /**< the instance: Cy<index> or Dc<index> in the section */
+    char service[8];      /**< "asym", "sym" or "dc" */
+    Cpa32U bank;          /**< the bank (bundle) */
+    Cpa32U txRing;        /**< the request ring */
+    Cpa32U rxRing;        /**< the response ring */
+    Cpa32U requestBytes;  /**< bytes per request: 64 or 128 */
+    Cpa32U responseBytes; /**< bytes per response: 32 */
+    Cpa32U capacity;      /**< requests that may be in flight at once */
+} qsal_ring_info_t;
+
+/** The ring pairs of this process's slot; -1 if it has not started. */
+int qsal_ring_count(void);
+
+/**
+ * Describes ring pair `ring` (0 .. qsal_ring_count() - 1). CPA_STATUS_INVALID_PARAM for a ring that
+ * does not exist or a NULL info, CPA_STATUS_FAIL if the process has not started.
+ */
+CpaStatus qsal_ring_info(Cpa32U ring, qsal_ring_info_t *info);
+
+/**
+ * Copies up to `count` requests (requestBytes each, back to back) onto ring pair `ring` — as many
+ * as there is room for — and publishes them with one TAIL write; stores how many went in into
+ * *put (may be NULL). CPA_STATUS_RETRY when none fit (poll responses first).
+ */
+CpaStatus qsal_put_burst(Cpa32U ring, const void *requests, Cpa32U count, Cpa32U *put);
+
+/**
+ * Copies up to `max` responses (32 bytes each, back to back) of ring pair `ring` into `responses`
+ * and stores how many into *got (may be NULL); CPA_STATUS_SUCCESS also when there was none.
+ */
+CpaStatus qsal_poll(Cpa32U ring, void *responses, Cpa32U max, Cpa32U *got);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use qsal_backend_mock::MockEngine;
 use qsal_core::config::keys::Family;
 use qsal_core::profile::Generation;
-use qsal_core::ring::{Layout, PairKind, RingSpec};
+use qsal_core::ring::{Layout, PairKind, RingSpec, echo};
 
 fuzz_target!(|ops: &[u8]| {
     let [kind, messages, ops @ ..] = ops else {
@@ -42,7 +42,7 @@ fuzz_target!(|ops: &[u8]| {
             0 => {
                 let payload = vec![op; usize::from(op >> 2)];
                 let full = pair.inflight() >= pair.capacity();
-                match pair.put(opaque, &payload) {
+                match echo::put(&mut pair, opaque, &payload) {
                     Ok(sum) => {
                         assert!(!full, "put succeeded on a full ring");
                         expected.push_back((opaque, sum));
@@ -63,7 +63,7 @@ fuzz_target!(|ops: &[u8]| {
                 in_engine -= done;
             }
             2 => {
-                pair.poll(u32::from(op >> 2), |r| {
+                echo::poll(&mut pair, u32::from(op >> 2), |r| {
                     let (id, sum) = expected.pop_front().expect("a response nobody asked for");
                     let bad = corrupted.pop_front().expect("answered by the engine");
                     assert_eq!(

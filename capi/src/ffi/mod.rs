@@ -10,11 +10,13 @@
 mod devices;
 mod extensions;
 mod pfvf;
+mod rings;
 mod start_stop;
 
 pub use devices::*;
 pub use extensions::*;
 pub use pfvf::*;
+pub use rings::*;
 pub use start_stop::*;
 
 use std::ffi::{CStr, c_char, c_int};

@@ -1,8 +1,14 @@
 //! [`RingMemory`]: DMA-able memory holding one ring, accessed in 32-bit words.
 //!
 //! The device (or the emulated firmware) reads and writes the same memory concurrently, so access is
-//! word-sized with acquire/release ordering; implementations use atomics (mock), atomic operations
-//! on shared mappings (Linux), or volatile MMIO-adjacent memory (real hardware).
+//! word-sized; implementations use atomics (mock), atomic operations on shared mappings (Linux), or
+//! volatile MMIO-adjacent memory (real hardware).
+//!
+//! Ordering: single words are acquire (`load32`) and release (`store32`); bulk copies
+//! (`load_words`, `store_words`) need no ordering of their own, because every message is published
+//! by one ordered word written after it and read before it — a request by the release of its TAIL
+//! register write, a response by the release store of its first word (written last), which the host
+//! reads with acquire before the rest.
 
 /// Memory of one ring.
 pub trait RingMemory {
@@ -15,8 +21,9 @@ pub trait RingMemory {
     /// Writes the word at byte `offset` (release); out of range writes are ignored.
     fn store32(&self, offset: usize, value: u32);
 
-    /// Reads consecutive words from byte `offset` into `out`, each as [`load32`](Self::load32)
-    /// would. Implementations override it to check the range once instead of per word.
+    /// Reads consecutive words from byte `offset` into `out` (out of range reads 0). No ordering
+    /// is required (see the module documentation); implementations override it to check the range
+    /// once and copy with relaxed loads.
     fn load_words(&self, offset: usize, out: &mut [u32]) {
         let mut at = offset;
         for word in out {
@@ -25,13 +32,80 @@ pub trait RingMemory {
         }
     }
 
-    /// Writes `words` consecutively from byte `offset`, each as [`store32`](Self::store32) would.
+    /// Writes `words` consecutively from byte `offset` (out of range writes are ignored). No
+    /// ordering is required (see the module documentation); implementations override it to check
+    /// the range once and copy with relaxed stores.
     fn store_words(&self, offset: usize, words: &[u32]) {
         let mut at = offset;
         for word in words {
             self.store32(at, *word);
             at = at.saturating_add(4);
         }
+    }
+
+    /// Reads `out.len()` bytes (a multiple of 4) from byte `offset`, as little-endian words, like
+    /// [`load_words`](Self::load_words). Implementations override it to copy without an
+    /// intermediate buffer.
+    fn load_bytes(&self, offset: usize, out: &mut [u8]) {
+        let mut words = [0u32; 8];
+        let mut at = offset;
+        for chunk in out.chunks_mut(32) {
+            let count = chunk.len() / 4;
+            let part = words.get_mut(..count).unwrap_or_default();
+            self.load_words(at, part);
+            for (bytes, word) in chunk.chunks_exact_mut(4).zip(part.iter()) {
+                bytes.copy_from_slice(&word.to_le_bytes());
+            }
+            at = at.saturating_add(chunk.len());
+        }
+    }
+
+    /// Writes `bytes` (a multiple of 4 long) from byte `offset` as little-endian words, like
+    /// [`store_words`](Self::store_words). Implementations override it to copy without an
+    /// intermediate buffer.
+    fn store_bytes(&self, offset: usize, bytes: &[u8]) {
+        let mut words = [0u32; 8];
+        let mut at = offset;
+        for chunk in bytes.chunks(32) {
+            let count = chunk.len() / 4;
+            let part = words.get_mut(..count).unwrap_or_default();
+            for (word, four) in part.iter_mut().zip(chunk.chunks_exact(4)) {
+                *word = le_word(four);
+            }
+            self.store_words(at, part);
+            at = at.saturating_add(chunk.len());
+        }
+    }
+}
+
+/// The little-endian word of four bytes (fewer bytes are zero-padded).
+#[inline(always)]
+pub(crate) fn le_word(four: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    for (dst, src) in word.iter_mut().zip(four) {
+        *dst = *src;
+    }
+    u32::from_le_bytes(word)
+}
+
+/// Copies little-endian bytes into atomic words with relaxed stores (the shared fast path of the
+/// memory implementations).
+#[inline]
+pub fn store_le_relaxed(words: &[core::sync::atomic::AtomicU32], bytes: &[u8]) {
+    for (word, four) in words.iter().zip(bytes.chunks_exact(4)) {
+        word.store(le_word(four), core::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Copies atomic words into little-endian bytes with relaxed loads.
+#[inline]
+pub fn load_le_relaxed(words: &[core::sync::atomic::AtomicU32], out: &mut [u8]) {
+    for (four, word) in out.chunks_exact_mut(4).zip(words) {
+        four.copy_from_slice(
+            &word
+                .load(core::sync::atomic::Ordering::Relaxed)
+                .to_le_bytes(),
+        );
     }
 }
 
@@ -58,6 +132,14 @@ impl<T: RingMemory + ?Sized> RingMemory for &T {
 
     fn store_words(&self, offset: usize, words: &[u32]) {
         (**self).store_words(offset, words);
+    }
+
+    fn load_bytes(&self, offset: usize, out: &mut [u8]) {
+        (**self).load_bytes(offset, out);
+    }
+
+    fn store_bytes(&self, offset: usize, bytes: &[u8]) {
+        (**self).store_bytes(offset, bytes);
     }
 }
 
@@ -104,7 +186,7 @@ impl<const WORDS: usize> RingMemory for AtomicMemory<WORDS> {
         match self.words.get(first..first.saturating_add(out.len())) {
             Some(words) => {
                 for (value, word) in out.iter_mut().zip(words) {
-                    *value = word.load(core::sync::atomic::Ordering::Acquire);
+                    *value = word.load(core::sync::atomic::Ordering::Relaxed);
                 }
             }
             _ => {
@@ -122,7 +204,7 @@ impl<const WORDS: usize> RingMemory for AtomicMemory<WORDS> {
         match self.words.get(first..first.saturating_add(values.len())) {
             Some(words) => {
                 for (word, value) in words.iter().zip(values) {
-                    word.store(*value, core::sync::atomic::Ordering::Release);
+                    word.store(*value, core::sync::atomic::Ordering::Relaxed);
                 }
             }
             _ => {
@@ -133,6 +215,29 @@ impl<const WORDS: usize> RingMemory for AtomicMemory<WORDS> {
                 }
             }
         }
+    }
+
+    fn load_bytes(&self, offset: usize, out: &mut [u8]) {
+        match self.range(offset, out.len()) {
+            Some(words) => load_le_relaxed(words, out),
+            None => out.fill(0),
+        }
+    }
+
+    fn store_bytes(&self, offset: usize, bytes: &[u8]) {
+        if let Some(words) = self.range(offset, bytes.len()) {
+            store_le_relaxed(words, bytes);
+        }
+    }
+}
+
+impl<const WORDS: usize> AtomicMemory<WORDS> {
+    fn range(&self, offset: usize, bytes: usize) -> Option<&[core::sync::atomic::AtomicU32]> {
+        if !offset.is_multiple_of(4) {
+            return None;
+        }
+        let first = offset / 4;
+        self.words.get(first..first.checked_add(bytes.div_ceil(4))?)
     }
 }
 

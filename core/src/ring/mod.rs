@@ -3,13 +3,18 @@
 //!
 //! * [`csr`] — register offsets per generation, size and CONFIG encodings, base addresses.
 //! * [`RingMemory`] — DMA memory of one ring, word access with acquire/release ordering.
-//! * [`RingPair`] — the host's data path: `put` (RETRY when full), `poll` (empty signature
-//!   `0x7F7F7F7F`, re-stamping, coalesced HEAD writes). No lock, no system call, no allocation.
-//! * [`message`] — the request/response format of the emulated firmware and response checking.
-//! * [`Firmware`] — the software firmware serving a ring pair, with injectable faults.
+//! * [`RingPair`] — the host's data path, a raw transport of fixed-size messages: `put_burst`
+//!   (one TAIL write per burst, RETRY when full), `poll` (raw response bytes until the empty
+//!   signature `0x7F7F7F7F`, re-stamping, coalesced HEAD writes). No lock, no system call, no
+//!   allocation, no look inside a message.
+//! * [`message`] — message sizes and the empty signature.
+//! * [`echo`] — the request/response protocol of qsal's emulated firmware, above the transport.
+//! * [`Firmware`] — the device side in software: serves a ring pair with any answer function (the
+//!   echo protocol by default), with injectable faults.
 //! * [`setup`] — the ring pairs of each instance, read from a derived section's expanded keys.
 
 pub mod csr;
+pub mod echo;
 mod firmware;
 mod memory;
 pub mod message;
@@ -18,8 +23,8 @@ pub mod setup;
 
 pub use csr::{Csr, Layout};
 pub use firmware::{EngineError, Firmware};
-pub use memory::{AtomicCsr, AtomicMemory, RingMemory};
-pub use pair::{PairShape, Retry, RingError, RingPair, Stalled};
+pub use memory::{AtomicCsr, AtomicMemory, RingMemory, load_le_relaxed, store_le_relaxed};
+pub use pair::{PairShape, PutError, RingError, RingPair, Stalled};
 pub use setup::{KeyProblem, PairKind, RingKeyError, RingSpec, ring_specs};
 
 /// `offset` wrapped into a ring of `size` bytes (0 for an empty ring). Ring sizes are powers of

@@ -1,26 +1,49 @@
-//! [`RingPair`]: the host side of one request ring and its response ring — the data path.
+//! [`RingPair`]: the host side of one request ring and its response ring — the data path, a raw
+//! transport of fixed-size messages.
 //!
-//! `put` writes a request at the shadow tail and publishes it with one TAIL write; `poll` consumes
-//! responses from the shadow head until it meets the empty signature, re-stamps each slot and
-//! publishes the head in batches (coalescing). Neither takes a lock or makes a system call: a
-//! poll-mode thread can drive a pair from a busy loop. When `messages − 1` requests are in flight,
-//! `put` answers [`Retry`], as the reference does.
+//! `put_burst` copies as many requests as there is room for at the shadow tail and publishes them
+//! with **one** TAIL write (`put` is a burst of one); `poll` hands each response's raw bytes to the
+//! caller, from the shadow head until it meets the empty signature, re-stamps each slot and
+//! publishes the head in batches (coalescing) — as DPDK's QAT PMD and Intel's `icp_adf_transPutMsg`
+//! do. Neither takes a lock, makes a system call, allocates or looks inside a message: a poll-mode
+//! thread can drive a pair from a busy loop, and what the messages mean is the business of the layer
+//! above (a service's firmware descriptors, or qsal's [`echo`](super::echo) protocol). When
+//! `messages − 1` requests are in flight, `put` answers [`PutError::Full`] (`CPA_STATUS_RETRY`), as
+//! the reference does.
 
 use core::fmt;
 
 use super::csr::{Csr, Layout, RESPONSE_NEAR_FULL, base_words, config_word, size_encoding};
-use super::message::{EMPTY_SIGNATURE, RESPONSE_BYTES, Response, write_request};
-use super::{RingMemory, register_value, wrap};
+use super::message::{EMPTY_SIGNATURE, RESPONSE_BYTES, ResponseBytes};
+use super::{RingMemory, register_value};
 
-/// The request ring is full: try again after polling responses (`CPA_STATUS_RETRY`).
+/// Why nothing was put on a request ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Retry;
+pub enum PutError {
+    /// The request ring is full: try again after polling responses (`CPA_STATUS_RETRY`).
+    Full,
+    /// The messages are not the size of this ring's requests.
+    WrongSize {
+        /// The ring's request size.
+        ring: usize,
+        /// The size of the messages given.
+        message: usize,
+    },
+}
 
-impl fmt::Display for Retry {
+impl fmt::Display for PutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the request ring is full; poll responses and retry")
+        match self {
+            Self::Full => f.write_str("the request ring is full; poll responses and retry"),
+            Self::WrongSize { ring, message } => write!(
+                f,
+                "a {message}-byte message does not fit a ring of {ring}-byte requests (asymmetric crypto rings take 64, symmetric and compression rings 128)"
+            ),
+        }
     }
 }
+
+impl core::error::Error for PutError {}
 
 /// No response arrived for a whole timeout while requests were in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +53,8 @@ pub struct Stalled {
     /// How long nothing arrived, in milliseconds.
     pub waited_ms: u64,
 }
+
+impl core::error::Error for Stalled {}
 
 impl fmt::Display for Stalled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -125,6 +150,9 @@ pub struct RingPair<C: Csr, M: RingMemory> {
     rx: M,
     /// The CONFIG words of the (request, response) rings.
     configs: (u32, u32),
+    /// Size − 1 of the (request, response) rings (their sizes are powers of two, checked at
+    /// creation), so offsets wrap with a mask.
+    masks: (usize, usize),
     request_bytes: usize,
     tail: usize,
     head: usize,
@@ -198,6 +226,7 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
         );
         program(&csr, layout, tx_ring, &tx, configs.0);
         program(&csr, layout, rx_ring, &rx, configs.1);
+        let masks = (tx.bytes().wrapping_sub(1), rx.bytes().wrapping_sub(1));
         let slots = u32::try_from(tx_slots.min(rx_slots)).unwrap_or(u32::MAX);
         Ok(Self {
             csr,
@@ -207,6 +236,7 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
             tx,
             rx,
             configs,
+            masks,
             request_bytes,
             tail: 0,
             head: 0,
@@ -218,42 +248,67 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
         })
     }
 
-    /// Sends one request; returns the checksum its response must echo, or [`Retry`] when full.
-    pub fn put(&mut self, opaque: u64, payload: &[u8]) -> Result<u32, Retry> {
-        if self.inflight >= self.max_inflight {
-            return Err(Retry);
+    /// Copies as many of `messages` as there is room for onto the request ring and publishes them
+    /// with one TAIL write; returns how many went in. [`PutError::Full`] when none fit,
+    /// [`PutError::WrongSize`] when `N` is not this ring's request size.
+    pub fn put_burst<const N: usize>(&mut self, messages: &[[u8; N]]) -> Result<usize, PutError> {
+        if N != self.request_bytes {
+            return Err(PutError::WrongSize {
+                ring: self.request_bytes,
+                message: N,
+            });
         }
-        let sum = write_request(&self.tx, self.tail, self.request_bytes, opaque, payload);
-        self.tail = wrap(
-            self.tail.saturating_add(self.request_bytes),
-            self.tx.bytes(),
-        );
+        let room = self.max_inflight.saturating_sub(self.inflight) as usize;
+        let count = messages.len().min(room);
+        if count == 0 {
+            return if messages.is_empty() {
+                Ok(0)
+            } else {
+                Err(PutError::Full)
+            };
+        }
+        for message in messages.iter().take(count) {
+            self.tx.store_bytes(self.tail, message);
+            self.tail = self.tail.wrapping_add(N) & self.masks.0;
+        }
         self.csr.write32(
             Layout::at(self.layout.tail, self.tx_ring),
             register_value(self.tail),
         );
-        self.inflight = self.inflight.saturating_add(1);
-        Ok(sum)
+        // `count` is at most `room`, a u32.
+        self.inflight = self.inflight.saturating_add(count as u32);
+        Ok(count)
+    }
+
+    /// Puts one request: a burst of one.
+    pub fn put<const N: usize>(&mut self, message: &[u8; N]) -> Result<(), PutError> {
+        self.put_burst(core::slice::from_ref(message)).map(|_| ())
+    }
+
+    /// The size of this pair's requests (64 or 128 bytes).
+    pub fn request_bytes(&self) -> usize {
+        self.request_bytes
     }
 
     /// Handles up to `quota` responses; returns how many. Each slot's first word is re-stamped with
     /// the empty signature. The head register is written after every
     /// `min(32, slots / 2)` responses, and whenever the ring was drained, so the device never sees a
     /// consumed ring as full.
-    pub fn poll(&mut self, quota: u32, mut handle: impl FnMut(&Response)) -> u32 {
+    pub fn poll(&mut self, quota: u32, mut handle: impl FnMut(&ResponseBytes)) -> u32 {
         let mut handled = 0;
         let mut drained = false;
+        let mut bytes = [0u8; RESPONSE_BYTES];
         while handled < quota {
             if self.rx.load32(self.head) == EMPTY_SIGNATURE {
                 drained = true;
                 break;
             }
-            let response = Response::read(&self.rx, self.head);
-            handle(&response);
+            self.rx.load_bytes(self.head, &mut bytes);
+            handle(&bytes);
             // As the reference does: only the first word marks a slot as free; the firmware writes
             // it last, so a slot is never seen half-written.
             self.rx.store32(self.head, EMPTY_SIGNATURE);
-            self.head = wrap(self.head.saturating_add(RESPONSE_BYTES), self.rx.bytes());
+            self.head = self.head.wrapping_add(RESPONSE_BYTES) & self.masks.1;
             self.inflight = self.inflight.saturating_sub(1);
             self.unpublished = self.unpublished.saturating_add(1);
             handled = handled.saturating_add(1);
@@ -284,7 +339,7 @@ impl<C: Csr, M: RingMemory> RingPair<C, M> {
         mut now_ms: impl FnMut() -> u64,
         timeout_ms: u64,
         mut idle: impl FnMut(),
-        mut handle: impl FnMut(&Response),
+        mut handle: impl FnMut(&ResponseBytes),
     ) -> Result<u32, Stalled> {
         let mut total = 0u32;
         let mut last_progress = now_ms();

@@ -64,6 +64,13 @@ pub struct RingSpec {
     pub messages: u32,
 }
 
+impl RingSpec {
+    /// The ring pair as the transport sees it: its rings, depth and request size.
+    pub const fn shape(&self) -> super::PairShape {
+        super::PairShape::new(self.tx, self.rx, self.messages, self.kind.request_bytes())
+    }
+}
+
 /// What is wrong with one key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyProblem {

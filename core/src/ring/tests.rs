@@ -3,7 +3,8 @@
 use core::cell::Cell;
 
 use super::csr::Layout;
-use super::message::{Corruption, EMPTY_SIGNATURE};
+use super::echo::{self, Corruption, Response};
+use super::message::EMPTY_SIGNATURE;
 use super::*;
 use crate::profile::Generation;
 
@@ -39,8 +40,14 @@ fn serve(
     tx: &AtomicMemory<256>,
     rx: &AtomicMemory<256>,
 ) -> u32 {
-    fw.serve(csr, LAYOUT, (0, 8), (tx, rx), u32::MAX)
-        .expect("serve")
+    fw.serve(
+        csr,
+        LAYOUT,
+        PairShape::new(0, 8, 8, 128),
+        (tx, rx),
+        u32::MAX,
+    )
+    .expect("serve")
 }
 
 #[test]
@@ -57,22 +64,23 @@ fn round_trip_with_wrap_around() {
     let mut verified = 0u64;
     for i in 0..100u64 {
         let sum = loop {
-            match pair.put(i, &payload(i)) {
+            match echo::put(&mut pair, i, &payload(i)) {
                 Ok(sum) => break sum,
-                Err(Retry) => {
+                Err(PutError::Full) => {
                     serve(&mut fw, &csr, &tx, &rx);
-                    pair.poll(u32::MAX, |r| {
+                    echo::poll(&mut pair, u32::MAX, |r| {
                         let (opaque, sum) = sent.pop_front().expect("a request was outstanding");
                         assert_eq!(r.verify(opaque, sum), Ok(()));
                         verified += 1;
                     });
                 }
+                Err(e) => panic!("{e}"),
             }
         };
         sent.push_back((i, sum));
     }
     serve(&mut fw, &csr, &tx, &rx);
-    pair.poll(u32::MAX, |r| {
+    echo::poll(&mut pair, u32::MAX, |r| {
         let (opaque, sum) = sent.pop_front().expect("outstanding");
         assert_eq!(r.verify(opaque, sum), Ok(()));
         verified += 1;
@@ -93,13 +101,16 @@ fn a_full_request_ring_answers_retry() {
     let mut pair =
         RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     for i in 0..7 {
-        assert!(pair.put(i, b"x").is_ok());
+        assert!(echo::put(&mut pair, i, b"x").is_ok());
     }
-    assert_eq!(pair.put(7, b"x"), Err(Retry));
+    assert_eq!(echo::put(&mut pair, 7, b"x"), Err(PutError::Full));
     let mut fw = Firmware::default();
     serve(&mut fw, &csr, &tx, &rx);
     assert_eq!(pair.poll(1, |_| {}), 1);
-    assert!(pair.put(7, b"x").is_ok(), "room again after one response");
+    assert!(
+        echo::put(&mut pair, 7, b"x").is_ok(),
+        "room again after one response"
+    );
 }
 
 #[test]
@@ -114,9 +125,9 @@ fn empty_signature_marks_free_slots_and_is_restamped() {
         "response ring pre-filled"
     );
     assert_eq!(pair.poll(u32::MAX, |_| panic!("nothing to see")), 0);
-    pair.put(1, b"abc").expect("put");
+    echo::put(&mut pair, 1, b"abc").expect("put");
     Firmware::default()
-        .serve(&csr, LAYOUT, (0, 8), (&tx, &rx), 1)
+        .serve(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), (&tx, &rx), 1)
         .expect("serve");
     assert_ne!(rx.load32(0), EMPTY_SIGNATURE);
     assert_eq!(pair.poll(u32::MAX, |_| {}), 1);
@@ -144,10 +155,16 @@ fn head_writes_are_coalesced() {
         RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 200, 128), &tx, &rx).expect("pair");
     writes.set(0); // set-up zeroes the register once
     for i in 0..200 {
-        pair.put(i, b"p").expect("put");
+        echo::put(&mut pair, i, b"p").expect("put");
     }
     Firmware::default()
-        .serve(&inner, LAYOUT, (0, 8), (&tx, &rx), u32::MAX)
+        .serve(
+            &inner,
+            LAYOUT,
+            PairShape::new(0, 8, 8, 128),
+            (&tx, &rx),
+            u32::MAX,
+        )
         .expect("serve");
     assert_eq!(pair.poll(u32::MAX, |_| {}), 200);
     // One write every 32 responses, plus one when the ring was drained.
@@ -168,12 +185,12 @@ fn corrupted_responses_are_detected() {
         ..Firmware::default()
     };
     let sums: Vec<u32> = (0..5)
-        .map(|i| pair.put(i, &payload(i)).expect("put"))
+        .map(|i| echo::put(&mut pair, i, &payload(i)).expect("put"))
         .collect();
     serve(&mut fw, &csr, &tx, &rx);
     let mut results = Vec::new();
     let mut i = 0;
-    pair.poll(u32::MAX, |r| {
+    echo::poll(&mut pair, u32::MAX, |r| {
         results.push(r.verify(i, sums[i as usize]));
         i += 1;
     });
@@ -188,9 +205,13 @@ fn corrupted_responses_are_detected() {
         ]
     );
     // A response to the wrong request is caught too.
-    let wrong = message::Response {
+    let mut first = [0u8; 32];
+    for (i, chunk) in first.chunks_exact_mut(4).enumerate() {
+        chunk.copy_from_slice(&rx.load32(i * 4).to_le_bytes());
+    }
+    let wrong = Response {
         opaque: 9,
-        ..message::Response::read(&rx, 0)
+        ..Response::parse(&first)
     };
     assert!(matches!(
         wrong.verify(1, 0),
@@ -205,7 +226,7 @@ fn a_stalled_engine_is_reported_not_waited_for() {
     let rx = AtomicMemory::<256>::new(0x2000);
     let mut pair =
         RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
-    pair.put(1, b"x").expect("put");
+    echo::put(&mut pair, 1, b"x").expect("put");
     let clock = Cell::new(0u64);
     let mut fw = Firmware {
         stalled: true,
@@ -273,7 +294,13 @@ fn set_up_errors_and_engine_checks() {
         RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), &tx, &rx).expect("pair");
     let elsewhere = AtomicMemory::<256>::new(0xC000);
     assert_eq!(
-        Firmware::default().serve(&csr, LAYOUT, (0, 8), (&elsewhere, &rx), 1),
+        Firmware::default().serve(
+            &csr,
+            LAYOUT,
+            PairShape::new(0, 8, 8, 128),
+            (&elsewhere, &rx),
+            1
+        ),
         Err(EngineError::WrongBase { ring: 0 })
     );
     drop(pair);
@@ -283,7 +310,7 @@ fn set_up_errors_and_engine_checks() {
         "dropping disables the rings"
     );
     assert_eq!(
-        Firmware::default().serve(&csr, LAYOUT, (0, 8), (&tx, &rx), 1),
+        Firmware::default().serve(&csr, LAYOUT, PairShape::new(0, 8, 8, 128), (&tx, &rx), 1),
         Ok(0)
     );
 }
@@ -297,12 +324,12 @@ fn gen4_banks_use_their_own_layout() {
     let mut pair =
         RingPair::create(&csr, layout, PairShape::new(0, 1, 8, 64), &tx, &rx).expect("pair");
     assert_ne!(csr.read32(0x1000), 0, "CONFIG of ring 0 at +0x1000");
-    let sum = pair.put(5, b"asym").expect("put");
+    let sum = echo::put(&mut pair, 5, b"asym").expect("put");
     Firmware::default()
-        .serve(&csr, layout, (0, 1), (&tx, &rx), 8)
+        .serve(&csr, layout, PairShape::new(0, 1, 8, 64), (&tx, &rx), 8)
         .expect("serve");
     let mut ok = false;
-    pair.poll(8, |r| ok = r.verify(5, sum).is_ok());
+    echo::poll(&mut pair, 8, |r| ok = r.verify(5, sum).is_ok());
     assert!(ok);
 }
 
@@ -317,15 +344,15 @@ fn a_reset_reports_lost_requests_and_the_pair_works_again() {
     // Three requests go round; two more are answered into the response ring but never polled,
     // and two are still on the request ring: a hung device forgets all four.
     for i in 0..3 {
-        pair.put(i, b"x").expect("put");
+        echo::put(&mut pair, i, b"x").expect("put");
     }
     serve(&mut fw, &csr, &tx, &rx);
     assert_eq!(pair.poll(u32::MAX, |_| {}), 3);
-    pair.put(3, b"x").expect("put");
-    pair.put(4, b"x").expect("put");
+    echo::put(&mut pair, 3, b"x").expect("put");
+    echo::put(&mut pair, 4, b"x").expect("put");
     serve(&mut fw, &csr, &tx, &rx);
-    pair.put(5, b"x").expect("put");
-    pair.put(6, b"x").expect("put");
+    echo::put(&mut pair, 5, b"x").expect("put");
+    echo::put(&mut pair, 6, b"x").expect("put");
     assert_eq!(pair.inflight(), 4);
     assert_eq!(pair.reset(), 4, "every request in flight is reported lost");
     assert_eq!(pair.inflight(), 0);
@@ -340,12 +367,76 @@ fn a_reset_reports_lost_requests_and_the_pair_works_again() {
     }
     assert_ne!(csr.read32(Layout::at(LAYOUT.config, 0)), 0, "enabled again");
     assert_eq!(pair.poll(u32::MAX, |_| {}), 0, "nothing stale is delivered");
-    let sum = pair.put(9, &payload(9)).expect("put after reset");
+    let sum = echo::put(&mut pair, 9, &payload(9)).expect("put after reset");
     serve(&mut fw, &csr, &tx, &rx);
     let mut seen = 0;
-    pair.poll(u32::MAX, |r| {
+    echo::poll(&mut pair, u32::MAX, |r| {
         assert_eq!(r.verify(9, sum), Ok(()));
         seen += 1;
     });
     assert_eq!(seen, 1, "the pair serves requests after the reset");
+}
+
+#[test]
+fn raw_bursts_publish_one_tail_per_burst_and_hand_back_raw_bytes() {
+    let inner = AtomicCsr::new();
+    let writes = Cell::new(0);
+    let csr = Counting {
+        inner: &inner,
+        watch: Layout::at(LAYOUT.tail, 0),
+        writes: &writes,
+    };
+    // 4 KiB request ring of 64-byte messages: 64 slots, 63 in flight at most.
+    let tx = AtomicMemory::<1024>::new(0x10_0000);
+    let rx = AtomicMemory::<1024>::new(0x20_0000);
+    let mut pair =
+        RingPair::create(&csr, LAYOUT, PairShape::new(0, 8, 64, 64), &tx, &rx).expect("pair");
+    writes.set(0); // Setting the pair up zeroes TAIL once.
+    let burst: Vec<[u8; 64]> = (0..40u8).map(|i| [i; 64]).collect();
+    assert_eq!(pair.put_burst(&burst), Ok(40));
+    assert_eq!(writes.get(), 1, "one TAIL write for a burst of 40");
+    assert_eq!(pair.put_burst(&burst), Ok(23), "only the room left goes in");
+    assert_eq!(writes.get(), 2);
+    assert_eq!(pair.put_burst(&burst), Err(PutError::Full));
+    assert_eq!(writes.get(), 2, "nothing published when nothing fits");
+    assert_eq!(pair.put_burst::<64>(&[]), Ok(0));
+    assert_eq!(
+        pair.put(&[0u8; 128]),
+        Err(PutError::WrongSize {
+            ring: 64,
+            message: 128
+        })
+    );
+    // A raw firmware: the response is the first 32 bytes of the request, byte 0 inverted (so the
+    // first word is never the empty signature).
+    let mut fw = Firmware::default();
+    let served = fw
+        .serve_with(
+            &inner,
+            LAYOUT,
+            PairShape::new(0, 8, 64, 64),
+            (&tx, &rx),
+            u32::MAX,
+            |request, response| {
+                response.copy_from_slice(&request[..32]);
+                response[0] = !response[0];
+            },
+        )
+        .expect("serve");
+    assert_eq!(served, 63);
+    let mut seen = Vec::new();
+    assert_eq!(pair.poll(u32::MAX, |r| seen.push(*r)), 63);
+    let expected: Vec<[u8; 32]> = (0..40u8)
+        .chain(0..23)
+        .map(|i| {
+            let mut r = [i; 32];
+            r[0] = !i;
+            r
+        })
+        .collect();
+    assert_eq!(
+        seen, expected,
+        "raw bytes, in order, untouched by the transport"
+    );
+    assert_eq!(pair.inflight(), 0);
 }

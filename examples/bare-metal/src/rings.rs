@@ -6,7 +6,7 @@ use cortex_m_semihosting::hprintln;
 use qsal_backend_mock::{MockClock, MockEngine, MockSal};
 use qsal_core::DeviceType;
 use qsal_core::platform::{Devices, Platform, Attachment};
-use qsal_core::ring::{Layout, RingSpec, ring_specs};
+use qsal_core::ring::{Layout, RingSpec, echo, ring_specs};
 
 use crate::World;
 use crate::checks::Checks;
@@ -55,7 +55,7 @@ pub fn exchange(sal: &Sal, world: &'static World, engine: &MockEngine<256>, chec
     while correct + wrong < REQUESTS {
         while sent < REQUESTS && !outstanding.is_full() {
             let opaque = u64::from(pid) << 32 | u64::from(sent);
-            match pair.put(opaque, &opaque.to_le_bytes()) {
+            match echo::put(&mut pair, opaque, &opaque.to_le_bytes()) {
                 Ok(sum) => {
                     let _ = outstanding.push_back((opaque, sum));
                     sent += 1;
@@ -67,7 +67,7 @@ pub fn exchange(sal: &Sal, world: &'static World, engine: &MockEngine<256>, chec
             checks.expect("the engine accepts the rings", false);
             return;
         }
-        let got = pair.poll(u32::MAX, |response| {
+        let got = echo::poll(&mut pair, u32::MAX, |response| {
             let (opaque, sum) = outstanding.pop_front().unwrap_or((u64::MAX, 0));
             if response.verify(opaque, sum).is_ok() {
                 correct += 1;
@@ -114,7 +114,7 @@ pub fn faults(
         return;
     };
     engine.set_stalled(true);
-    let sum = pair.put(7, b"stall").unwrap_or(0);
+    let sum = echo::put(&mut pair, 7, b"stall").unwrap_or(0);
     let stalled = pair.drain(
         || clock.now_ms(),
         100,
@@ -139,14 +139,14 @@ pub fn faults(
     engine.set_stalled(false);
     let _ = engine.step(32);
     let mut late = None;
-    pair.poll(u32::MAX, |r| late = Some(r.verify(7, sum).is_ok()));
+    echo::poll(&mut pair, u32::MAX, |r| late = Some(r.verify(7, sum).is_ok()));
     checks.expect("the engine answers once it resumes", late == Some(true));
 
     engine.corrupt_next(1);
-    let sum = pair.put(8, b"corrupt me").unwrap_or(0);
+    let sum = echo::put(&mut pair, 8, b"corrupt me").unwrap_or(0);
     let _ = engine.step(32);
     let mut verdict = None;
-    pair.poll(u32::MAX, |r| verdict = Some(r.verify(8, sum)));
+    echo::poll(&mut pair, u32::MAX, |r| verdict = Some(r.verify(8, sum)));
     match verdict {
         Some(Err(e)) => hprintln!("corrupted response: detected ({})", e),
         _ => hprintln!("corrupted response: NOT detected"),
