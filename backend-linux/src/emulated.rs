@@ -30,9 +30,10 @@ use qsal_core::platform::Attachment;
 use qsal_core::profile::DeviceType;
 use qsal_core::ring::csr::ring_size_for;
 use qsal_core::ring::message::RESPONSE_BYTES;
-use qsal_core::ring::{Csr, Firmware, Layout, PairShape, RingMemory, RingPair, RingSpec};
+use qsal_core::ring::{Csr, Firmware, Layout, PairShape, RingPair, RingSpec};
 
 use crate::LinuxError;
+use crate::dma::{Backing, Policy, Provider, Region};
 use crate::shm::Mapping;
 
 /// Faults injected into the emulated engines of one device set, and each device's health.
@@ -91,7 +92,7 @@ pub enum Beat {
 /// How long [`EmulatedAttachment::heartbeat`] waits for the engine's next beat.
 pub const HEARTBEAT_WAIT: Duration = Duration::from_millis(500);
 
-/// A shared handle on a mapping, usable as CSR window and as ring memory.
+/// A shared handle on a mapping used as a bank's CSR window.
 #[derive(Clone, Debug)]
 pub struct Shared(Arc<Mapping>);
 
@@ -105,39 +106,13 @@ impl Csr for Shared {
     }
 }
 
-impl RingMemory for Shared {
-    fn bytes(&self) -> usize {
-        self.0.bytes()
-    }
-
-    fn bus_address(&self) -> u64 {
-        self.0.bus_address()
-    }
-
-    fn load32(&self, offset: usize) -> u32 {
-        self.0.load32(offset)
-    }
-
-    fn store32(&self, offset: usize, value: u32) {
-        self.0.store32(offset, value);
-    }
-
-    fn load_words(&self, offset: usize, out: &mut [u32]) {
-        self.0.load_words(offset, out);
-    }
-
-    fn store_words(&self, offset: usize, words: &[u32]) {
-        self.0.store_words(offset, words);
-    }
-}
-
 /// One ring pair of one instance, ready for I/O.
 #[derive(Debug)]
 pub struct Instance {
     /// Which instance and rings.
     pub spec: RingSpec,
     /// The data path.
-    pub pair: RingPair<Shared, Shared>,
+    pub pair: RingPair<Shared, Region>,
 }
 
 /// The firmware thread of one attachment.
@@ -172,6 +147,7 @@ pub struct EmulatedAttachment {
     instances: Vec<Instance>,
     engine: Option<Engine>,
     answered_before: u64,
+    backing: Backing,
 }
 
 /// A bus address for ring `ring` of bank `bank` of device `accel_id`, aligned to any ring size.
@@ -201,8 +177,10 @@ impl EmulatedAttachment {
             instances: Vec::new(),
             engine: None,
             answered_before: 0,
+            backing: Backing::Shared,
         };
         let banks = &mut attachment.banks;
+        let mut memory = Provider::new(&format!("qsal-dev{accel_id}"), Policy::from_env()?);
         for spec in specs {
             let csr = match banks.get(&spec.bank) {
                 Some(csr) => csr.clone(),
@@ -217,12 +195,8 @@ impl EmulatedAttachment {
                 }
             };
             let request = spec.kind.request_bytes();
-            let ring = |number: u8, bytes: usize| -> Result<Shared, LinuxError> {
-                Ok(Shared(Arc::new(Mapping::anonymous(
-                    &format!("qsal-dev{accel_id}-bank{}-ring{number}", spec.bank),
-                    bytes,
-                    bus_address(accel_id, spec.bank, number),
-                )?)))
+            let mut ring = |number: u8, bytes: usize| {
+                memory.ring(bytes, bus_address(accel_id, spec.bank, number))
             };
             let tx = ring(spec.tx, ring_size_for(spec.messages, request))?;
             let rx = ring(spec.rx, ring_size_for(spec.messages, RESPONSE_BYTES))?;
@@ -230,13 +204,15 @@ impl EmulatedAttachment {
                 .map_err(|e| setup(format!("bank {} ring {}: {e}", spec.bank, spec.tx)))?;
             attachment.instances.push(Instance { spec: *spec, pair });
         }
+        attachment.backing = memory.backing();
+        log::info!("qat_dev{accel_id}: ring memory: {}", attachment.backing);
         attachment.engine = Some(attachment.start_engine()?);
         Ok(attachment)
     }
 
     fn start_engine(&self) -> Result<Engine, LinuxError> {
         let layout = self.layout;
-        let rings: Vec<(Shared, PairShape, Shared, Shared)> = self
+        let rings: Vec<(Shared, PairShape, Region, Region)> = self
             .instances
             .iter()
             .filter_map(|i| {
@@ -351,6 +327,11 @@ impl EmulatedAttachment {
         self.health.recover();
         self.engine = Some(self.start_engine()?);
         Ok(lost)
+    }
+
+    /// What this attachment's ring memory is made of.
+    pub fn backing(&self) -> Backing {
+        self.backing
     }
 
     /// The device's health, shared with its engine.

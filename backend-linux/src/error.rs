@@ -101,6 +101,20 @@ pub enum LinuxError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// No 2 MiB hugepage could be had for ring memory.
+    NoHugepage {
+        /// What the kernel said.
+        source: io::Error,
+    },
+    /// An environment setting has a value qsal does not know.
+    BadSetting {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// The values it may take.
+        expected: &'static str,
+    },
     /// A device file of the runtime directory failed re-validation.
     BadDeviceFile {
         /// The file.
@@ -232,6 +246,15 @@ impl fmt::Display for LinuxError {
                 "device file {} is not one qsal wrote ({reason}); run `qsal up` again",
                 path.display()
             ),
+            Self::NoHugepage { source } => write!(
+                f,
+                "no 2 MiB hugepage for ring memory ({source}): reserve some (echo 16 > /proc/sys/vm/nr_hugepages) or set QSAL_DMA=auto to fall back to shared memory"
+            ),
+            Self::BadSetting {
+                name,
+                value,
+                expected,
+            } => write!(f, "{name}={value} is not a setting qsal knows; use {expected}"),
             Self::BadDeviceFile { path, error } => write!(
                 f,
                 "device file {}:{}: {error}; it was changed after `qsal up` wrote it, run `qsal up` again",
@@ -266,7 +289,8 @@ impl fmt::Display for LinuxError {
 impl std::error::Error for LinuxError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Io { source, .. } => Some(source),
+            Self::Io { source, .. } | Self::NoHugepage { source } => Some(source),
+            Self::BadDeviceFile { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }
@@ -291,11 +315,12 @@ impl Error for LinuxError {
             | Self::UntrustedDir { .. }
             | Self::BadDeviceFileName { .. }
             | Self::BadDeviceFile { .. }
+            | Self::BadSetting { .. }
             | Self::Unstable(_)
             | Self::Protocol(_) => ErrorKind::Other,
             Self::NotHolder { .. } => ErrorKind::PermissionDenied,
             Self::LeaseLost(_) => ErrorKind::LeaseLost,
-            Self::Setup { .. } => ErrorKind::SetupFailed,
+            Self::Setup { .. } | Self::NoHugepage { .. } => ErrorKind::SetupFailed,
         }
     }
 }

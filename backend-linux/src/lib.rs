@@ -20,6 +20,7 @@ pub mod device_file;
 mod devices;
 pub mod dir;
 pub mod discovery;
+pub mod dma;
 mod emulated;
 mod error;
 pub mod exchange;

@@ -226,7 +226,7 @@ pub fn ring(index: usize) -> Result<RingInfo, ProcessError> {
 /// Runs `f` on ring pair `index` of this process's slot (the order of [`rings`]).
 fn with_ring<T>(
     index: usize,
-    f: impl FnOnce(&mut RingPair<crate::Shared, crate::Shared>) -> Result<T, ProcessError>,
+    f: impl FnOnce(&mut RingPair<crate::Shared, crate::dma::Region>) -> Result<T, ProcessError>,
 ) -> Result<T, ProcessError> {
     with_attachments(|attachments| {
         let count = attachments.iter_mut().map(|a| a.instances().len()).sum();

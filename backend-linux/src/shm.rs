@@ -42,6 +42,30 @@ impl Mapping {
         Self::map(&fd, &path, len, 0, bus)
     }
 
+    /// One locked 2 MiB hugepage of anonymous shared memory (zeroed), named `name`; fails when the
+    /// system has no free hugepage. Its bus address is 0: ask [`crate::dma`] for the physical one.
+    pub fn hugepage(name: &str) -> Result<Self, LinuxError> {
+        let path = PathBuf::from(format!("memfd:{name} (hugetlb)"));
+        let flags = rustix::fs::MemfdFlags::CLOEXEC
+            | rustix::fs::MemfdFlags::HUGETLB
+            | rustix::fs::MemfdFlags::HUGE_2MB;
+        let none = |e: rustix::io::Errno| LinuxError::NoHugepage { source: e.into() };
+        let fd = rustix::fs::memfd_create(name, flags).map_err(none)?;
+        let len = crate::dma::HUGEPAGE;
+        rustix::fs::ftruncate(&fd, len as u64).map_err(none)?;
+        let mapping = Self::map(&fd, &path, len, 0, 0)?;
+        // SAFETY: the range is exactly this mapping, which stays mapped while `mapping` lives;
+        // locking faults the hugepage in (a reservation shortfall shows here, not on first use)
+        // and keeps it from moving.
+        unsafe { rustix::mm::mlock(mapping.base.as_ptr().cast(), len) }.map_err(none)?;
+        Ok(mapping)
+    }
+
+    /// The virtual address the mapping starts at (for `/proc/self/pagemap`).
+    pub fn address(&self) -> usize {
+        self.base.as_ptr() as usize
+    }
+
     /// Maps `len` bytes at `offset` of an existing file or device node (a UIO bank window).
     pub fn open(path: &Path, len: usize, offset: u64) -> Result<Self, LinuxError> {
         let fd = rustix::fs::open(path, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())

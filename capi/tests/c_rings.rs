@@ -80,3 +80,38 @@ fn the_raw_ring_example_moves_verified_messages_on_every_ring_pair() {
         "{stdout}"
     );
 }
+
+#[test]
+fn rings_live_in_hugepages_when_asked_and_the_log_says_so() {
+    let Some(_pages) = qsal_tests::Hugepages::reserve(2, "raw rings in hugepages") else {
+        return;
+    };
+    let work = TempDir::new("capi-raw-ring-huge-bin");
+    let program = build(
+        &crate_dir().join("../examples/raw_ring.c"),
+        "raw_ring",
+        &work.0,
+    );
+    let dir = runtime();
+    let output = std::process::Command::new(&program)
+        .args(["SSL", "5000"])
+        .env("QSAL_RUNTIME_DIR", &dir.0)
+        .env("QSAL_DMA", "hugepages")
+        .env("QSAL_LOG", "info")
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .expect("run raw_ring");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{}{stderr}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let physical = rustix::process::geteuid().is_root();
+    let expected = if physical {
+        "ring memory: locked 2 MiB hugepages, physical addresses from /proc/self/pagemap"
+    } else {
+        "ring memory: locked 2 MiB hugepages, synthetic bus addresses"
+    };
+    assert!(stderr.contains(expected), "{stderr}");
+}

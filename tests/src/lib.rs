@@ -102,3 +102,55 @@ pub fn user_config(sections: &[(&str, u32, u32)]) -> String {
     }
     text
 }
+
+/// 2 MiB hugepages reserved for a test, given back when dropped.
+pub struct Hugepages {
+    restore: Option<u64>,
+}
+
+const NR_HUGEPAGES: &str = "/proc/sys/vm/nr_hugepages";
+const FREE_HUGEPAGES: &str = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages";
+
+fn read_count(path: &str) -> Option<u64> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+impl Hugepages {
+    /// Makes sure at least `free` 2 MiB hugepages are free, reserving more through
+    /// `/proc/sys/vm/nr_hugepages` when needed (root only). `None`, with a loud SKIPPED line on
+    /// stderr naming `test`, when they cannot be had.
+    pub fn reserve(free: u64, test: &str) -> Option<Self> {
+        let skipped = |why: &str| {
+            eprintln!("!!! SKIPPED: {test}: {why}");
+            None
+        };
+        let Some(now_free) = read_count(FREE_HUGEPAGES) else {
+            return skipped("this kernel has no 2 MiB hugepages");
+        };
+        if now_free >= free {
+            return Some(Self { restore: None });
+        }
+        let Some(total) = read_count(NR_HUGEPAGES) else {
+            return skipped("cannot read /proc/sys/vm/nr_hugepages");
+        };
+        let wanted = total + (free - now_free);
+        if std::fs::write(NR_HUGEPAGES, wanted.to_string()).is_err() {
+            return skipped("cannot reserve hugepages (needs root)");
+        }
+        let reserved = Self {
+            restore: Some(total),
+        };
+        if read_count(FREE_HUGEPAGES).unwrap_or(0) < free {
+            return skipped("the kernel could not reserve enough hugepages (memory is fragmented)");
+        }
+        Some(reserved)
+    }
+}
+
+impl Drop for Hugepages {
+    fn drop(&mut self) {
+        if let Some(total) = self.restore {
+            let _ = std::fs::write(NR_HUGEPAGES, total.to_string());
+        }
+    }
+}

@@ -43,10 +43,20 @@ pub struct Args {
 #[derive(Serialize)]
 struct StatusJson {
     runtime_dir: String,
+    ring_memory: RingMemoryJson,
     adf_ctl: Vec<DeviceStatus>,
     devices: Vec<DeviceJson>,
     hardware: Vec<HardwareJson>,
     slots: Vec<SlotJson>,
+}
+
+#[derive(Serialize)]
+struct RingMemoryJson {
+    free_hugepages: u64,
+    total_hugepages: u64,
+    physical_addresses: bool,
+    #[serde(skip)]
+    line: String,
 }
 
 #[derive(Serialize)]
@@ -147,6 +157,15 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
     }
     let status = StatusJson {
         runtime_dir: runtime.root().display().to_string(),
+        ring_memory: {
+            let system = qsal_backend_linux::dma::system(&args.sysfs.root);
+            RingMemoryJson {
+                free_hugepages: system.free_hugepages,
+                total_hugepages: system.total_hugepages,
+                physical_addresses: system.physical,
+                line: system.to_string(),
+            }
+        },
         adf_ctl,
         devices,
         hardware,
@@ -183,6 +202,7 @@ fn table(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String
 fn status_text(status: &StatusJson) -> String {
     let mut out = adf_ctl::text(&status.adf_ctl);
     out.push_str(&format!("runtime directory: {}\n", status.runtime_dir));
+    out.push_str(&format!("{}\n", status.ring_memory.line));
     if status.devices.is_empty() {
         out.push_str("devices: none up (run `qsal up`, or `qsal up --device TYPE=FILE ...`)\n");
     } else {
