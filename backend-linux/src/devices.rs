@@ -17,11 +17,13 @@ use qsal_core::platform::{DeviceInfo, Devices, ErrorType};
 use qsal_core::ring::ring_specs;
 
 use crate::LinuxError;
+use crate::attachment::{DeviceAttachment, Faults, Windows};
+use crate::device_file::Origin;
 use crate::device_file::{self, DeviceMeta};
 use crate::dir::{Access, Stamp, stamp_of};
-use crate::emulated::{EmulatedAttachment, Faults};
 use crate::error::Untrusted;
 use crate::runtime::{DEVICES, Opened, RuntimeDir};
+use crate::uio::UioRoots;
 
 /// The largest device file read. An expansion of the largest device (512 processes × many
 /// instances) stays far below it.
@@ -103,15 +105,23 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct LinuxDevices {
     runtime: RuntimeDir,
+    uio: UioRoots,
     faults: Arc<Faults>,
     snapshot: RwLock<Arc<Snapshot>>,
 }
 
 impl LinuxDevices {
-    /// The devices of `runtime` (read on first use).
+    /// The devices of `runtime` (read on first use); hardware devices' banks are found through
+    /// `$QSAL_SYSFS_ROOT` and `$QSAL_DEV_ROOT`.
     pub fn new(runtime: &RuntimeDir) -> Self {
+        Self::with_uio(runtime, UioRoots::from_env())
+    }
+
+    /// The devices of `runtime`, hardware devices' banks found under `uio`.
+    pub fn with_uio(runtime: &RuntimeDir, uio: UioRoots) -> Self {
         Self {
             runtime: runtime.clone(),
+            uio,
             faults: Arc::new(Faults::default()),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
         }
@@ -242,7 +252,7 @@ impl ErrorType for LinuxDevices {
 }
 
 impl Devices for LinuxDevices {
-    type Attachment = EmulatedAttachment;
+    type Attachment = DeviceAttachment;
 
     fn count(&self) -> Result<usize, LinuxError> {
         let snapshot = self.loaded()?;
@@ -271,7 +281,7 @@ impl Devices for LinuxDevices {
         Ok(f(&device.expanded()))
     }
 
-    fn attach(&self, accel_id: u32, section: &str) -> Result<EmulatedAttachment, LinuxError> {
+    fn attach(&self, accel_id: u32, section: &str) -> Result<DeviceAttachment, LinuxError> {
         let (snapshot, i) = self.device(accel_id)?;
         let setup = |reason: String| LinuxError::Setup { accel_id, reason };
         let device = snapshot
@@ -286,12 +296,16 @@ impl Devices for LinuxDevices {
         let mut specs = Vec::new();
         ring_specs(body, &profile, |spec| specs.push(spec))
             .map_err(|e| setup(format!("[{section}] {e}")))?;
-        EmulatedAttachment::create(
+        let windows = match device.meta.origin {
+            Origin::Emulated => Windows::Emulated,
+            Origin::Hardware => Windows::Uio(&self.uio),
+        };
+        DeviceAttachment::create(
             accel_id,
             device.info.generation,
             device.info.device_type,
             &specs,
-            &self.faults,
+            (windows, &self.faults),
         )
     }
 }

@@ -101,6 +101,8 @@ pub enum LinuxError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// The kernel driver's slot node refused (`QSAL_SLOTS=kernel`).
+    Kernel(Box<crate::kernel::KernelError>),
     /// No 2 MiB hugepage could be had for ring memory.
     NoHugepage {
         /// What the kernel said.
@@ -246,6 +248,7 @@ impl fmt::Display for LinuxError {
                 "device file {} is not one qsal wrote ({reason}); run `qsal up` again",
                 path.display()
             ),
+            Self::Kernel(e) => write!(f, "{e}"),
             Self::NoHugepage { source } => write!(
                 f,
                 "no 2 MiB hugepage for ring memory ({source}): reserve some (echo 16 > /proc/sys/vm/nr_hugepages) or set QSAL_DMA=auto to fall back to shared memory"
@@ -291,6 +294,7 @@ impl std::error::Error for LinuxError {
         match self {
             Self::Io { source, .. } | Self::NoHugepage { source } => Some(source),
             Self::BadDeviceFile { error, .. } => Some(error.as_ref()),
+            Self::Kernel(e) => Some(e.as_ref()),
             _ => None,
         }
     }
@@ -321,6 +325,10 @@ impl Error for LinuxError {
             Self::NotHolder { .. } => ErrorKind::PermissionDenied,
             Self::LeaseLost(_) => ErrorKind::LeaseLost,
             Self::Setup { .. } | Self::NoHugepage { .. } => ErrorKind::SetupFailed,
+            Self::Kernel(e) => match e.as_ref() {
+                crate::kernel::KernelError::NotReady { .. } => ErrorKind::NoDevice,
+                _ => ErrorKind::Other,
+            },
         }
     }
 }

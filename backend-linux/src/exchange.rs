@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use qsal_core::ring::echo;
 
-use crate::{EmulatedAttachment, Health};
+use crate::{DeviceAttachment, Health};
 
 /// How long an exchange waits with requests in flight and no response before giving up.
 pub const STALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -101,7 +101,7 @@ fn settle(pairs: &mut [Pair<'_>]) {
 /// the running count of responses about every 1 % of `total`. Never blocks: when nothing arrives it
 /// yields the thread.
 pub fn exchange(
-    attachments: &mut [EmulatedAttachment],
+    attachments: &mut [DeviceAttachment],
     total: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<Exchanged, ExchangeError> {

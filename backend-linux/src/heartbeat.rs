@@ -12,10 +12,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::attachment::{Beat, DeviceAttachment, Health};
 use crate::device_file::Origin;
 use crate::devices::LoadedDevice;
 use crate::dir::read_limited;
-use crate::emulated::{Beat, EmulatedAttachment, Health};
 
 /// Why a device's heartbeat did not answer "alive".
 #[derive(Debug)]
@@ -105,12 +105,12 @@ pub fn status_path(debugfs: &Path, device: &LoadedDevice) -> PathBuf {
 /// Checks the heartbeat of `device`; `attachment` is this process's attachment to it, if any.
 pub fn check(
     device: &LoadedDevice,
-    attachment: Option<&EmulatedAttachment>,
+    attachment: Option<&DeviceAttachment>,
     health: &Health,
 ) -> Result<(), HeartbeatError> {
     match device.meta.origin {
         Origin::Hardware => driver_status(&status_path(&debugfs_root(), device)),
-        Origin::Emulated => match attachment.map(EmulatedAttachment::heartbeat) {
+        Origin::Emulated => match attachment.map(DeviceAttachment::heartbeat) {
             None if health.failed() => Err(HeartbeatError::Failed),
             None | Some(Beat::Alive) => Ok(()),
             Some(Beat::Failed) => Err(HeartbeatError::Failed),

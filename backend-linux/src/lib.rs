@@ -16,12 +16,12 @@
 //! [`LinuxSal`] puts them together behind a blocking mutex: the start/stop state machine the C
 //! library and `qsal hold` use.
 
+mod attachment;
 pub mod device_file;
 mod devices;
 pub mod dir;
 pub mod discovery;
 pub mod dma;
-mod emulated;
 mod error;
 pub mod exchange;
 pub mod heartbeat;
@@ -32,27 +32,35 @@ mod platform;
 pub mod process;
 mod runtime;
 pub mod shm;
+pub mod slots;
 pub mod store;
 pub mod sysfs;
+pub mod uio;
 
+pub use attachment::{Beat, DeviceAttachment, Faults, HEARTBEAT_WAIT, Health, Instance, Shared};
 pub use devices::{LinuxDevices, LoadedDevice, Snapshot};
-pub use emulated::{Beat, EmulatedAttachment, Faults, HEARTBEAT_WAIT, Health, Instance, Shared};
 pub use error::{LinuxError, Untrusted};
 pub use leases::{LinuxLease, LinuxRegistry};
 pub use platform::{LinuxPlatform, command_name};
 pub use process::ProcessError;
 pub use runtime::{Opened, RuntimeDir};
+pub use slots::{LinuxSlots, SlotSource};
 
 use qsal_core::sal::Sal;
 
 /// The start/stop state machine of a Linux process.
-pub type LinuxSal = Sal<LinuxPlatform, LinuxDevices, LinuxRegistry, parking_lot::RawMutex, 64>;
+pub type LinuxSal = Sal<LinuxPlatform, LinuxDevices, LinuxSlots, parking_lot::RawMutex, 64>;
 
-/// The state machine over the runtime directory `runtime`.
+/// The state machine over the runtime directory `runtime`, with lease files for slots.
 pub fn linux_sal(runtime: &RuntimeDir) -> LinuxSal {
+    linux_sal_with(runtime, SlotSource::Files)
+}
+
+/// The state machine over the runtime directory `runtime`, with slots from `slots`.
+pub fn linux_sal_with(runtime: &RuntimeDir, slots: SlotSource) -> LinuxSal {
     Sal::new(
         LinuxPlatform::new(),
         LinuxDevices::new(runtime),
-        LinuxRegistry::new(runtime),
+        LinuxSlots::new(slots, runtime),
     )
 }

@@ -18,7 +18,7 @@ use qsal_core::sal::{DeviceEvents, RescanError, StartError, Started, StopError, 
 use crate::device_file::Origin;
 use crate::exchange::{ExchangeError, Exchanged, exchange as exchange_on};
 use crate::heartbeat::{self, HeartbeatError};
-use crate::{EmulatedAttachment, LinuxError, LinuxSal, RuntimeDir, linux_sal};
+use crate::{DeviceAttachment, LinuxError, LinuxSal, RuntimeDir, SlotSource, linux_sal_with};
 
 /// Why an operation of the process-wide state failed.
 #[derive(Debug)]
@@ -146,7 +146,8 @@ pub fn sal() -> Result<&'static LinuxSal, ProcessError> {
     }
     // Resolution reads only the environment; a failure is not kept, so a later call may succeed.
     let runtime = RuntimeDir::resolve(None).map_err(ProcessError::Runtime)?;
-    Ok(SAL.get_or_init(|| linux_sal(&runtime)))
+    let slots = SlotSource::from_env().map_err(ProcessError::Runtime)?;
+    Ok(SAL.get_or_init(|| linux_sal_with(&runtime, slots)))
 }
 
 /// `icp_sal_userStart`.
@@ -288,7 +289,7 @@ pub fn poll(index: usize, out: &mut [u8]) -> Result<usize, ProcessError> {
 }
 
 /// Runs `f` on this process's device attachments (their instances' rings); `None` if not started.
-pub fn with_attachments<T>(f: impl FnOnce(&mut [EmulatedAttachment]) -> T) -> Option<T> {
+pub fn with_attachments<T>(f: impl FnOnce(&mut [DeviceAttachment]) -> T) -> Option<T> {
     sal().ok()?.with_attachments(f)
 }
 
@@ -333,7 +334,7 @@ pub fn poll_device_events() -> Result<DeviceEvents, ProcessError> {
 /// it (`None` when it has none for the device's current generation).
 fn with_device<T>(
     accel_id: u32,
-    mut f: impl FnMut(&crate::LoadedDevice, Option<&mut EmulatedAttachment>) -> T,
+    mut f: impl FnMut(&crate::LoadedDevice, Option<&mut DeviceAttachment>) -> T,
 ) -> Result<T, ProcessError> {
     let sal = sal()?;
     let snapshot = sal.devices().loaded().map_err(ProcessError::Devices)?;

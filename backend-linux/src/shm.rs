@@ -231,17 +231,12 @@ impl RingMemory for Mapping {
     }
 }
 
-/// A real device's bank window through UIO: `/dev/uioN`, map0 (4 KiB at offset 0).
-pub fn uio_bank(node: &Path) -> Result<Mapping, LinuxError> {
-    Mapping::open(node, 0x1000, 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn uio_bank_mapping_against_a_memfd() {
+    fn a_file_mapping_is_shared_with_another_mapping_of_it() {
         // A memfd stands in for /dev/uioN: the CSR writes through one mapping are what another sees.
         let fd = rustix::fs::memfd_create("qsal-fake-uio", rustix::fs::MemfdFlags::CLOEXEC)
             .expect("memfd");
@@ -250,7 +245,7 @@ mod tests {
             "/proc/self/fd/{}",
             std::os::fd::AsRawFd::as_raw_fd(&fd)
         ));
-        let window = uio_bank(&path).expect("map0");
+        let window = Mapping::open(&path, 0x1000, 0).expect("map0");
         let observer = Mapping::open(&path, 0x1000, 0).expect("second mapping");
         window.write32(0x100 + 4 * 3, 0x1234);
         assert_eq!(observer.read32(0x10C), 0x1234);

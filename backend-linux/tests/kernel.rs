@@ -181,3 +181,64 @@ fn derived_names_over_31_bytes_are_refused_and_released() {
     assert!(matches!(err, KernelError::NameTooLong(_)), "{err:?}");
     assert_eq!(k.registry.leased(), 0);
 }
+
+/// The state machine of a Linux process whose slots come from the (fake) kernel node, over the
+/// emulated devices of a runtime directory loaded with the same configuration as the kernel's.
+#[test]
+fn a_process_with_kernel_slots_starts_attaches_and_releases_through_the_state_machine() {
+    use qsal_backend_linux::kernel::KernelSlots;
+    use qsal_backend_linux::{LinuxDevices, LinuxPlatform, LinuxSlots, RuntimeDir};
+    use qsal_core::sal::{Sal, StartError};
+
+    let k = kernel(true);
+    let dir = qsal_tests::TempDir::new("kernel-slots");
+    let runtime = RuntimeDir::at(&dir.0);
+    qsal_tests::up(
+        &runtime,
+        &[(DeviceType::C6xx, CONFIG), (DeviceType::C6xx, CONFIG)],
+    );
+    let process = || -> Sal<_, _, _, parking_lot::RawMutex, 16> {
+        Sal::new(
+            LinuxPlatform::new(),
+            LinuxDevices::new(&runtime),
+            LinuxSlots::Kernel(KernelSlots::new(FakeNode(&k))),
+        )
+    };
+    let first = process();
+    let started = first.start(b"SSL").expect("the kernel grants a slot");
+    assert_eq!(started.section.as_str(), "SSL_DEV0_INT_0");
+    let devices = first.with_attachments(|a| a.iter().map(|a| a.accel_id()).collect::<Vec<_>>());
+    assert_eq!(
+        devices,
+        Some(vec![0]),
+        "attached where the kernel's name lives"
+    );
+    assert_eq!(k.registry.leased(), 1, "the open node is the lease");
+    let others: Vec<_> = (0..3).map(|_| process()).collect();
+    let names: Vec<String> = others
+        .iter()
+        .map(|p| p.start(b"SSL").expect("start").section.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["SSL_DEV0_INT_1", "SSL_DEV1_INT_0", "SSL_DEV1_INT_1"]
+    );
+    let full = process().start(b"SSL").expect_err("every slot taken");
+    assert!(
+        matches!(full, StartError::AllSlotsTakenByDriver { .. }),
+        "{full:?}"
+    );
+    assert!(full.to_string().contains("kernel driver"), "{full}");
+    let unknown = process().start(b"SHIM").expect_err("not configured");
+    assert!(
+        matches!(unknown, StartError::SectionNotConfigured { .. }),
+        "{unknown:?}"
+    );
+    first.stop().expect("stop");
+    assert_eq!(k.registry.leased(), 3, "closing the node freed the slot");
+    let again = process();
+    assert_eq!(
+        again.start(b"SSL").expect("reused").section.as_str(),
+        "SSL_DEV0_INT_0"
+    );
+}

@@ -285,3 +285,56 @@ fn a_program_written_against_intels_declarations_compiles_links_and_runs() {
     );
     assert_eq!(String::from_utf8_lossy(&output.stdout), "intel api ok\n");
 }
+
+/// Runs the devices program with extra environment and the given commands; returns its stdout.
+fn run_with(runtime: &Path, env: &[(&str, &str)], commands: &str) -> String {
+    let mut command = std::process::Command::new(devices_binary());
+    command
+        .env("QSAL_RUNTIME_DIR", runtime)
+        .env("QSAL_LOG", "off")
+        .env_remove("LD_LIBRARY_PATH")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command
+        .spawn()
+        .and_then(|mut child| {
+            let mut stdin = child.stdin.take().expect("stdin");
+            writeln!(stdin, "{commands}\nquit")?;
+            drop(stdin);
+            child.wait_with_output()
+        })
+        .expect("run devices");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn qsal_slots_kernel_asks_the_driver_node_and_says_when_it_is_missing() {
+    let dir = TempDir::new("capi-kernel-slots");
+    up(&RuntimeDir::at(&dir.0), &[(DeviceType::C6xx, &config())]);
+    let node = dir.0.join("no-qat_dev_processes");
+    let node = node.to_string_lossy();
+    let answer = run_with(
+        &dir.0,
+        &[("QSAL_SLOTS", "kernel"), ("QSAL_KERNEL_NODE", &node)],
+        "start SHIM\nerror",
+    );
+    assert!(answer.starts_with(&format!("start {FAIL}\n")), "{answer}");
+    assert!(
+        answer.contains(&format!("cannot open {node}"))
+            && answer.contains("no QAT device is started"),
+        "{answer}"
+    );
+    let answer = run_with(&dir.0, &[("QSAL_SLOTS", "ldap")], "start SHIM\nerror");
+    assert!(
+        answer.contains("QSAL_SLOTS=ldap is not a setting"),
+        "{answer}"
+    );
+    let answer = run_with(&dir.0, &[("QSAL_SLOTS", "files")], "start SHIM\nattached");
+    assert!(
+        answer.starts_with(&format!("start {SUCCESS}\nattached 1 0")),
+        "{answer}"
+    );
+}

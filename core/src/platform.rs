@@ -179,6 +179,25 @@ pub struct Holder {
     pub command: heapless::String<16>,
 }
 
+/// Who picks the slot a start gets.
+#[derive(Debug)]
+pub enum Choice<L> {
+    /// The core searches the derived names (in the driver's order) and leases the first free one
+    /// through [`SlotRegistry::try_lease`].
+    Search,
+    /// The registry searched itself and leased this derived name.
+    Granted {
+        /// The derived name.
+        name: crate::slot::SlotName,
+        /// Its lease.
+        lease: L,
+    },
+    /// The registry searched itself: every slot of the section is taken.
+    AllTaken,
+    /// The registry searched itself: no started device has the section.
+    NotConfigured,
+}
+
 /// Cross-process leases on derived section names.
 pub trait SlotRegistry: ErrorType {
     /// A held lease; dropping the last copy releases it.
@@ -189,6 +208,14 @@ pub trait SlotRegistry: ErrorType {
 
     /// Who holds `name` right now (`None` when it is free). Must not take the lease.
     fn holder(&self, name: &str) -> Result<Option<Holder>, Self::Error>;
+
+    /// Lets a registry that searches by itself — Intel's kernel driver, through
+    /// `/dev/qat_dev_processes` — pick the slot of base section `base`. The default leaves the
+    /// search to the core ([`Choice::Search`]).
+    fn choose(&self, base: &str, holder: &Holder) -> Result<Choice<Self::Lease>, Self::Error> {
+        let _ = (base, holder);
+        Ok(Choice::Search)
+    }
 }
 
 /// One held lease.

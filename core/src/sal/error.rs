@@ -48,6 +48,12 @@ pub enum StartError {
         /// Why the first of those could not be used.
         problem: Option<Detail>,
     },
+    /// Every slot of the section is taken, as the kernel driver that hands them out says (it does
+    /// not say by whom).
+    AllSlotsTakenByDriver {
+        /// The section.
+        section: SectionName,
+    },
     /// The name is `[GENERAL]` or a kernel section, which no process starts with.
     NotUserSection {
         /// The name.
@@ -193,6 +199,10 @@ impl fmt::Display for StartError {
                 }
                 f.write_str("; stop an idle holder, raise NumProcesses (× devices with LimitDevAccess = 1), or wait for a slot with the bounded wait")
             }
+            Self::AllSlotsTakenByDriver { section } => write!(
+                f,
+                "all slots of [{section}] are in use, says the kernel driver that hands them out (QSAL_SLOTS=kernel; it does not tell who holds them); stop an idle holder, raise NumProcesses, or wait for a slot with the bounded wait"
+            ),
             Self::NotUserSection { section, kind } => write!(
                 f,
                 "[{section}] is {}, not a user section: processes start with a user section such as [SSL] or [SHIM] (`qsal status` lists them)",

@@ -27,8 +27,10 @@ use crate::strings::{Detail, SectionName, detail, section_name};
 
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_START_REF_COUNT};
 use crate::names::check_name;
-use crate::platform::{Attachment, Devices, Error as _, ErrorKind, Lease, Platform, SlotRegistry};
-use crate::slot::{SearchError, SlotInfo, SlotName, Tally, for_each_slot, search};
+use crate::platform::{
+    Attachment, Choice, Devices, Error as _, ErrorKind, Lease, Platform, SlotRegistry,
+};
+use crate::slot::{Grant, SearchError, SlotInfo, SlotName, Tally, for_each_slot, search};
 
 /// The longest pause between two attempts of [`Sal::start_wait`]: short enough that a reload's new
 /// workers get a freed slot within a tenth of a second, long enough that waiting costs nothing.
@@ -219,12 +221,7 @@ where
                 first: false,
             });
         }
-        let holder = self.platform.holder();
-        let outcome = search(&self.devices, &self.registry, base, Some(&holder))
-            .map_err(|e| self.search_error(base, e))?;
-        let Some(grant) = outcome.grant else {
-            return Err(self.all_taken(base, &outcome.tally));
-        };
+        let grant = self.lease(base)?;
         if grant.name.len() > MAX_DERIVED_NAME_LEN {
             return Err(StartError::DerivedNameTooLong {
                 name: crate::strings::copy(&grant.name),
@@ -244,6 +241,37 @@ where
         })
     }
 
+    /// Leases a slot of `base`: the one the registry picks, if it picks ([`Choice`]), else the first
+    /// free one of the core's search.
+    fn lease(&self, base: &str) -> Result<Grant<R::Lease>, StartError> {
+        let holder = self.platform.holder();
+        let choice = self
+            .registry
+            .choose(base, &holder)
+            .map_err(|e| backend_error(e.kind(), detail(&e), true))?;
+        match choice {
+            Choice::Search => {}
+            Choice::Granted { name, lease } => {
+                return Ok(Grant {
+                    lease,
+                    name,
+                    accel_id: 0,
+                });
+            }
+            Choice::AllTaken => {
+                return Err(StartError::AllSlotsTakenByDriver {
+                    section: section_name(base.as_bytes()),
+                });
+            }
+            Choice::NotConfigured => return Err(self.not_configured(base)),
+        }
+        let outcome = search(&self.devices, &self.registry, base, Some(&holder))
+            .map_err(|e| self.search_error(base, e))?;
+        outcome
+            .grant
+            .ok_or_else(|| self.all_taken(base, &outcome.tally))
+    }
+
     /// Starts, waiting up to `timeout_ms` for a slot while all are taken. Sleeps through the
     /// platform with exponential back-off (10 ms doubling to [`WAIT_PAUSE_MAX_MS`]); never spins, never holds the
     /// state lock while sleeping. Other failures return at once.
@@ -252,7 +280,9 @@ where
         let mut pause = 10u64;
         loop {
             match self.start(name) {
-                Err(StartError::AllSlotsTaken { .. }) if self.platform.now_ms() < deadline => {
+                Err(
+                    StartError::AllSlotsTaken { .. } | StartError::AllSlotsTakenByDriver { .. },
+                ) if self.platform.now_ms() < deadline => {
                     let left = deadline.saturating_sub(self.platform.now_ms());
                     self.platform.sleep_ms(pause.min(left).max(1));
                     pause = pause.saturating_mul(2).min(WAIT_PAUSE_MAX_MS);

@@ -1,21 +1,26 @@
-//! Emulated devices: what attaching to a device means when there is no hardware.
+//! [`DeviceAttachment`]: what attaching to a device means for a Linux process.
 //!
 //! For every ring pair of every instance of the derived section (read from the expanded keys), the
-//! process creates the bank's CSR window and the two rings' memory as anonymous shared memory
-//! (`memfd`: nothing in the runtime directory that another user could truncate under the mapping,
-//! and nothing left behind when the holder dies, even by `kill -9`), programs the rings and enables
-//! them, and starts one engine thread that runs the core's software firmware over them. Only this
-//! process's engine serves its rings, so each process has a window of its own. Detaching stops the
-//! thread and disables the rings; a forked child abandons all of it without touching the parent's
-//! rings.
+//! process gets the bank's CSR window and the two rings' memory ([`crate::dma`]), programs the rings
+//! and enables them. Where the window comes from depends on the device ([`Windows`]):
+//!
+//! * **emulated**: the window is anonymous shared memory (`memfd`: nothing in the runtime directory
+//!   that another user could truncate under the mapping, and nothing left behind when the holder
+//!   dies, even by `kill -9`), and one engine thread runs the core's software firmware over the
+//!   rings. Only this process's engine serves its rings, so each process has a window of its own.
+//! * **hardware**: the window is the bank's UIO node ([`crate::uio`]) and the device serves the
+//!   rings; no engine thread runs.
+//!
+//! Detaching stops the thread and disables the rings; a forked child abandons all of it without
+//! touching the parent's rings.
 //!
 //! [`Faults`] (one set per [`LinuxDevices`](crate::LinuxDevices)) injects faults into its emulated
 //! engines, live: a stalled engine answers nothing, and upcoming responses can be corrupted. It also
 //! holds each device's [`Health`]: a device whose heartbeat failed (`icp_sal_heartbeat_simulate_failure`)
-//! answers nothing and beats no more until it is reset ([`EmulatedAttachment::reset`], `icp_sal_reset_device`).
+//! answers nothing and beats no more until it is reset ([`DeviceAttachment::reset`], `icp_sal_reset_device`).
 //! Since every process serves its own rings, this is the device as this process sees it.
 //!
-//! The engine thread beats once per pass over its rings while it serves; [`EmulatedAttachment::heartbeat`]
+//! The engine thread beats once per pass over its rings while it serves; [`DeviceAttachment::heartbeat`]
 //! waits for the next beat, so a dead, hung or failed engine is told apart from a live one.
 
 use std::collections::HashMap;
@@ -35,6 +40,7 @@ use qsal_core::ring::{Csr, Firmware, Layout, PairShape, RingPair, RingSpec};
 use crate::LinuxError;
 use crate::dma::{Backing, Policy, Provider, Region};
 use crate::shm::Mapping;
+use crate::uio::UioRoots;
 
 /// Faults injected into the emulated engines of one device set, and each device's health.
 #[derive(Debug, Default)]
@@ -89,8 +95,17 @@ pub enum Beat {
     Dead,
 }
 
-/// How long [`EmulatedAttachment::heartbeat`] waits for the engine's next beat.
+/// How long [`DeviceAttachment::heartbeat`] waits for the engine's next beat.
 pub const HEARTBEAT_WAIT: Duration = Duration::from_millis(500);
+
+/// Where an attachment's bank windows come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Windows<'r> {
+    /// Anonymous shared memory, served by this process's engine thread.
+    Emulated,
+    /// The banks' UIO nodes of a real device, served by the device.
+    Uio(&'r UioRoots),
+}
 
 /// A shared handle on a mapping used as a bank's CSR window.
 #[derive(Clone, Debug)]
@@ -137,7 +152,7 @@ impl Engine {
 
 /// An attachment to an emulated device: its instances' rings and their firmware thread.
 #[derive(Debug)]
-pub struct EmulatedAttachment {
+pub struct DeviceAttachment {
     accel_id: u32,
     generation: u64,
     layout: Layout,
@@ -155,7 +170,7 @@ fn bus_address(accel_id: u32, bank: u16, ring: u8) -> u64 {
     (u64::from(accel_id) + 1) << 44 | u64::from(bank) << 32 | u64::from(ring) << 23
 }
 
-impl EmulatedAttachment {
+impl DeviceAttachment {
     /// Maps and programs every ring of `specs` on emulated device `accel_id` (started as
     /// `generation`), and starts the firmware thread.
     pub fn create(
@@ -163,7 +178,7 @@ impl EmulatedAttachment {
         generation: u64,
         device: DeviceType,
         specs: &[RingSpec],
-        faults: &Arc<Faults>,
+        (windows, faults): (Windows<'_>, &Arc<Faults>),
     ) -> Result<Self, LinuxError> {
         let layout = Layout::of(device.profile().generation);
         let setup = |reason: String| LinuxError::Setup { accel_id, reason };
@@ -185,11 +200,18 @@ impl EmulatedAttachment {
             let csr = match banks.get(&spec.bank) {
                 Some(csr) => csr.clone(),
                 None => {
-                    let window = Shared(Arc::new(Mapping::anonymous(
-                        &format!("qsal-dev{accel_id}-bank{}", spec.bank),
-                        layout.window as usize,
-                        0,
-                    )?));
+                    let bytes = layout.window as usize;
+                    let mapping = match windows {
+                        Windows::Emulated => Mapping::anonymous(
+                            &format!("qsal-dev{accel_id}-bank{}", spec.bank),
+                            bytes,
+                            0,
+                        )?,
+                        Windows::Uio(roots) => {
+                            roots.bank_window(device, accel_id, spec.bank, bytes)?
+                        }
+                    };
+                    let window = Shared(Arc::new(mapping));
                     banks.insert(spec.bank, window.clone());
                     window
                 }
@@ -206,7 +228,9 @@ impl EmulatedAttachment {
         }
         attachment.backing = memory.backing();
         log::info!("qat_dev{accel_id}: ring memory: {}", attachment.backing);
-        attachment.engine = Some(attachment.start_engine()?);
+        if windows == Windows::Emulated {
+            attachment.engine = Some(attachment.start_engine()?);
+        }
         Ok(attachment)
     }
 
@@ -359,7 +383,7 @@ impl EmulatedAttachment {
     }
 }
 
-impl Drop for EmulatedAttachment {
+impl Drop for DeviceAttachment {
     fn drop(&mut self) {
         if let Some(engine) = self.engine.take() {
             engine.stop();
@@ -368,7 +392,7 @@ impl Drop for EmulatedAttachment {
     }
 }
 
-impl Attachment for EmulatedAttachment {
+impl Attachment for DeviceAttachment {
     fn accel_id(&self) -> u32 {
         self.accel_id
     }
