@@ -175,12 +175,60 @@ struct Arena {
     physical: Option<u64>,
 }
 
+/// Carves a region of `bytes` (a power of two, at most an arena) at an offset aligned to its size
+/// from the last of `arenas`, or from a new one `make` maps (with its physical address, if known).
+/// The region's bus address is the arena's physical address plus the offset, or `synthetic_bus`
+/// when the physical address is unknown.
+fn carve(
+    arenas: &mut Vec<Arena>,
+    bytes: usize,
+    synthetic_bus: u64,
+    make: impl FnOnce() -> Result<(Mapping, Option<u64>), LinuxError>,
+) -> Result<Region, LinuxError> {
+    let room = |arena: &Arena| {
+        let at = arena.used.next_multiple_of(bytes);
+        (at.saturating_add(bytes) <= arena.mapping.len()).then_some(at)
+    };
+    let fits = arenas.last().and_then(room);
+    let (arena, at) = match (fits, arenas.last_mut()) {
+        (Some(at), Some(arena)) => (arena, at),
+        _ => {
+            let (mapping, physical) = make()?;
+            arenas.push(Arena {
+                mapping: Arc::new(mapping),
+                used: 0,
+                physical,
+            });
+            let arena = arenas.last_mut().ok_or_else(|| LinuxError::Setup {
+                accel_id: 0,
+                reason: "no ring memory arena".to_string(),
+            })?;
+            (arena, 0)
+        }
+    };
+    arena.used = at.saturating_add(bytes);
+    let bus = arena
+        .physical
+        .map_or(synthetic_bus, |base| base.saturating_add(at as u64));
+    Ok(Region {
+        mapping: Arc::clone(&arena.mapping),
+        offset: at,
+        bytes,
+        bus,
+    })
+}
+
+/// The size of one shared-memory arena rings are carved from (sparse: only the pages rings touch
+/// take memory).
+pub const SHARED_ARENA: usize = 2 << 20;
+
 /// Hands out ring memory for one attachment.
 #[derive(Debug)]
 pub struct Provider {
     name: String,
     policy: Policy,
     arenas: Vec<Arena>,
+    shared_arenas: Vec<Arena>,
     shared: bool,
     hugepages_failed: bool,
 }
@@ -192,6 +240,7 @@ impl Provider {
             name: name.to_string(),
             policy,
             arenas: Vec::new(),
+            shared_arenas: Vec::new(),
             shared: false,
             hugepages_failed: false,
         }
@@ -213,8 +262,14 @@ impl Provider {
             }
         }
         self.shared = true;
-        let mapping = Mapping::anonymous(&format!("{}-ring", self.name), bytes, synthetic_bus)?;
-        Ok(Region::whole(mapping, synthetic_bus))
+        if bytes > SHARED_ARENA || !bytes.is_power_of_two() {
+            let mapping = Mapping::anonymous(&format!("{}-ring", self.name), bytes, synthetic_bus)?;
+            return Ok(Region::whole(mapping, synthetic_bus));
+        }
+        let name = format!("{}-rings", self.name);
+        carve(&mut self.shared_arenas, bytes, synthetic_bus, || {
+            Ok((Mapping::anonymous(&name, SHARED_ARENA, 0)?, None))
+        })
     }
 
     fn carve_hugepage(&mut self, bytes: usize, synthetic_bus: u64) -> Result<Region, LinuxError> {
@@ -224,37 +279,11 @@ impl Provider {
                 reason: format!("a ring of {bytes} bytes does not fit a 2 MiB hugepage"),
             });
         }
-        let room = |arena: &Arena| {
-            let at = arena.used.next_multiple_of(bytes);
-            (at.saturating_add(bytes) <= HUGEPAGE).then_some(at)
-        };
-        let fits = self.arenas.last().and_then(room);
-        let (arena, at) = match (fits, self.arenas.last_mut()) {
-            (Some(at), Some(arena)) => (arena, at),
-            _ => {
-                let mapping = Mapping::hugepage(&format!("{}-dma", self.name))?;
-                let physical = physical_address(mapping.address());
-                self.arenas.push(Arena {
-                    mapping: Arc::new(mapping),
-                    used: 0,
-                    physical,
-                });
-                let arena = self.arenas.last_mut().ok_or_else(|| LinuxError::Setup {
-                    accel_id: 0,
-                    reason: "no hugepage".to_string(),
-                })?;
-                (arena, 0)
-            }
-        };
-        arena.used = at.saturating_add(bytes);
-        let bus = arena
-            .physical
-            .map_or(synthetic_bus, |base| base.saturating_add(at as u64));
-        Ok(Region {
-            mapping: Arc::clone(&arena.mapping),
-            offset: at,
-            bytes,
-            bus,
+        let name = format!("{}-dma", self.name);
+        carve(&mut self.arenas, bytes, synthetic_bus, || {
+            let mapping = Mapping::hugepage(&name)?;
+            let physical = physical_address(mapping.address());
+            Ok((mapping, physical))
         })
     }
 

@@ -15,7 +15,9 @@
 //! itself notices at its next start or stop that its file is gone.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use qsal_core::names::check_name;
 use qsal_core::platform::{ErrorType, Holder, Lease, SlotRegistry};
 use rustix::fd::{AsFd, OwnedFd};
@@ -37,6 +39,17 @@ const RECORD_READ: usize = 512;
 #[derive(Clone, Debug)]
 pub struct LinuxRegistry {
     runtime: RuntimeDir,
+    /// Searches in progress, and the directories they share: opened and checked once by the
+    /// first `begin`, dropped by the last `end`, so a search never sees directories replaced
+    /// before it began.
+    session: Arc<Mutex<(u32, Option<Arc<Dirs>>)>>,
+}
+
+/// An opened, trusted runtime directory and its `leases/`.
+#[derive(Debug)]
+struct Dirs {
+    opened: Opened,
+    leases: Dir,
 }
 
 /// The file name of the lease of `name`, after checking that `name` is a safe file name.
@@ -50,6 +63,7 @@ impl LinuxRegistry {
     pub fn new(runtime: &RuntimeDir) -> Self {
         Self {
             runtime: runtime.clone(),
+            session: Arc::new(Mutex::new((0, None))),
         }
     }
 
@@ -58,18 +72,27 @@ impl LinuxRegistry {
         Ok(self.runtime.leases().join(lease_file(name)?))
     }
 
-    /// The open runtime directory and its `leases/`.
-    fn dir(&self) -> Result<(Opened, Dir), LinuxError> {
+    /// The runtime directory and `leases/`, opened and checked.
+    fn open_dirs(&self) -> Result<Arc<Dirs>, LinuxError> {
         let opened = self.runtime.open_existing()?;
         let leases = opened.require(LEASES)?;
-        Ok((opened, leases))
+        Ok(Arc::new(Dirs { opened, leases }))
+    }
+
+    /// The directories of the search in progress, or freshly opened ones.
+    fn dirs(&self) -> Result<Arc<Dirs>, LinuxError> {
+        let session = self.session.lock().1.clone();
+        match session {
+            Some(dirs) => Ok(dirs),
+            None => self.open_dirs(),
+        }
     }
 
     /// Opens the lease file of `name` for `access`: a regular file with a trusted owner (and one
     /// link, for writing).
     fn open(&self, name: &str, access: Access) -> Result<File, LinuxError> {
-        let (opened, dir) = self.dir()?;
-        open_lease(&opened, &dir, name, access)
+        let dirs = self.dirs()?;
+        open_lease(&dirs.opened, &dirs.leases, name, access)
     }
 }
 
@@ -171,6 +194,23 @@ impl SlotRegistry for LinuxRegistry {
     /// twice.)
     fn holder(&self, name: &str) -> Result<Option<Holder>, LinuxError> {
         probe_holder(&self.open(name, Access::Read)?)
+    }
+
+    fn begin(&self) -> Result<(), LinuxError> {
+        let mut session = self.session.lock();
+        if session.0 == 0 {
+            session.1 = Some(self.open_dirs()?);
+        }
+        session.0 = session.0.saturating_add(1);
+        Ok(())
+    }
+
+    fn end(&self) {
+        let mut session = self.session.lock();
+        session.0 = session.0.saturating_sub(1);
+        if session.0 == 0 {
+            session.1 = None;
+        }
     }
 }
 

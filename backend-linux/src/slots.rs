@@ -122,6 +122,19 @@ impl<N: SlotNode> SlotRegistry for LinuxSlots<N> {
         }
     }
 
+    fn begin(&self) -> Result<(), LinuxError> {
+        match self {
+            Self::Files(files) => files.begin(),
+            Self::Kernel(_) => Ok(()),
+        }
+    }
+
+    fn end(&self) {
+        if let Self::Files(files) = self {
+            files.end();
+        }
+    }
+
     fn choose(&self, base: &str, _holder: &Holder) -> Result<Choice<Self::Lease>, LinuxError> {
         let Self::Kernel(kernel) = self else {
             return Ok(Choice::Search);

@@ -65,7 +65,11 @@ fn requests_go_through_every_instance_of_every_device() {
             .all(|f| f.starts_with("devices/") || f.starts_with("leases/") || f == ".lock"),
         "bank windows and rings are anonymous memory, not files others could touch: {before:?}"
     );
-    assert_eq!(mapped_rings(), 12, "3 pairs × 2 rings × 2 devices mapped");
+    assert_eq!(
+        mapped_rings(),
+        2,
+        "3 pairs × 2 rings in one arena per device"
+    );
     let clock = Instant::now();
     let (pairs, answered) = sal
         .with_attachments(|attachments| {

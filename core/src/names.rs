@@ -25,18 +25,21 @@ pub fn derived_name(base: &str, limit_dev_access: bool, accel_id: u32, index: u3
 /// If `name` has the form of a derived section name (`S_INT_<n>` or `S_DEV<d>_INT_<n>`), its base
 /// section `S`.
 pub fn derived_base(name: &str) -> Option<&str> {
-    let (head, index) = name.rsplit_once("_INT_")?;
-    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) || head.is_empty() {
+    let head = strip_numbered(name, "_INT_").filter(|head| !head.is_empty())?;
+    match strip_numbered(head, "_DEV") {
+        Some(base) if !base.is_empty() => Some(base),
+        _ => Some(head),
+    }
+}
+
+/// `text` without a trailing `<tag><digits>` (at least one digit), if it ends so.
+fn strip_numbered<'t>(text: &'t str, tag: &str) -> Option<&'t str> {
+    let digits = text.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let head = text.get(..text.len().checked_sub(digits)?)?;
+    if digits == 0 {
         return None;
     }
-    if let Some((base, device)) = head.rsplit_once("_DEV")
-        && !base.is_empty()
-        && !device.is_empty()
-        && device.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Some(base);
-    }
-    Some(head)
+    head.strip_suffix(tag)
 }
 
 /// Why a name cannot be used as a section or slot name.

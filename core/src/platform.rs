@@ -209,6 +209,16 @@ pub trait SlotRegistry: ErrorType {
     /// Who holds `name` right now (`None` when it is free). Must not take the lease.
     fn holder(&self, name: &str) -> Result<Option<Holder>, Self::Error>;
 
+    /// Called before a search asks about many names in a row (the core's slot search and the
+    /// status listing), so a backend can open what every lookup needs once; balanced by
+    /// [`SlotRegistry::end`]. Nothing is kept beyond `end`.
+    fn begin(&self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    /// Ends what [`SlotRegistry::begin`] began.
+    fn end(&self) {}
+
     /// Lets a registry that searches by itself — Intel's kernel driver, through
     /// `/dev/qat_dev_processes` — pick the slot of base section `base`. The default leaves the
     /// search to the core ([`Choice::Search`]).

@@ -11,7 +11,7 @@ use core::fmt;
 use super::keys::{self, SectionKind};
 use super::lex::{self, Line};
 use super::locate::{self, SectionText};
-use super::text::{Text, name_hash};
+use super::text::{Text, name_hash, same_name};
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Span};
 use crate::expand::MAX_BANKS;
 use crate::names::derived_base;
@@ -118,10 +118,7 @@ impl<'a> Expanded<'a> {
         self.index
             .iter()
             .filter(|s| s.hash == hash)
-            .find(|s| {
-                core::str::from_utf8(self.slice(s.name_at, s.name_len))
-                    .is_ok_and(|raw| Text::new(raw).eq_str(name))
-            })
+            .find(|s| same_name(self.slice(s.name_at, s.name_len), name))
             .map(|s| self.slice(s.body_at, s.body_len))
     }
 

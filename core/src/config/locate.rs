@@ -7,7 +7,7 @@
 //! text, never pointers.
 
 use super::lex::{self, Line, Range};
-use super::text::Text;
+use super::text::{Text, same_name};
 
 /// One section of a text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,9 +99,20 @@ pub fn keys(body: &[u8]) -> impl Iterator<Item = KeyText<'_>> + '_ {
     })
 }
 
-/// The first `key` line of a section body.
+/// The first `key` line of a section body. Keys are compared as bytes (blanks inside a key are
+/// ignored, as [`Text::eq_str`] does) before anything is converted, so a lookup costs one lex per
+/// line and one text conversion.
 pub fn entry<'t>(body: &'t [u8], key: &str) -> Option<KeyText<'t>> {
-    keys(body).find(|k| k.key.eq_str(key))
+    lex::lines(body).find_map(|(line, _)| match lex::lex(body, line) {
+        Line::KeyValue { key: k, value, .. } if !k.is_empty() && same_name(k.of(body), key) => {
+            Some(KeyText {
+                key: text_of(body, k)?,
+                value: text_of(body, value)?,
+                key_at: k.start,
+            })
+        }
+        _ => None,
+    })
 }
 
 /// The value of the first `key` in a section body.

@@ -92,6 +92,20 @@ impl fmt::Display for Text<'_> {
     }
 }
 
+/// Whether the trimmed bytes `raw` of a name or key are `name`, ignoring blanks inside `raw` (as
+/// [`Text::eq_str`] does), without converting them to text first.
+pub(crate) fn same_name(raw: &[u8], name: &str) -> bool {
+    if raw == name.as_bytes() {
+        return true;
+    }
+    raw.iter().any(|&b| is_blank(b))
+        && raw
+            .iter()
+            .copied()
+            .filter(|&b| !is_blank(b))
+            .eq(name.bytes())
+}
+
 /// The compacted form of a [`Text`]: borrowed when the text had no inner whitespace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Compact<'a> {

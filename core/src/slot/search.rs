@@ -95,6 +95,19 @@ pub fn search<D: Devices, R: SlotRegistry>(
     base: &str,
     holder: Option<&Holder>,
 ) -> SearchResult<Outcome<R::Lease>, D, R> {
+    registry.begin().map_err(SearchError::Registry)?;
+    let outcome = search_in(devices, registry, base, holder);
+    registry.end();
+    outcome
+}
+
+/// [`search`] between the registry's `begin` and `end`.
+fn search_in<D: Devices, R: SlotRegistry>(
+    devices: &D,
+    registry: &R,
+    base: &str,
+    holder: Option<&Holder>,
+) -> SearchResult<Outcome<R::Lease>, D, R> {
     let count = devices.count().map_err(SearchError::Devices)?;
     if count == 0 {
         return Err(SearchError::NoDevice);
@@ -228,6 +241,18 @@ pub struct SlotInfo<'n> {
 /// Calls `f` for every derived name of every user section on every started device, with its holder.
 /// A shared name (`LimitDevAccess = 0`) is reported once per device that has it.
 pub fn for_each_slot<D: Devices, R: SlotRegistry>(
+    devices: &D,
+    registry: &R,
+    f: impl FnMut(&SlotInfo<'_>),
+) -> SearchResult<(), D, R> {
+    registry.begin().map_err(SearchError::Registry)?;
+    let listed = list_slots(devices, registry, f);
+    registry.end();
+    listed
+}
+
+/// [`for_each_slot`] between the registry's `begin` and `end`.
+fn list_slots<D: Devices, R: SlotRegistry>(
     devices: &D,
     registry: &R,
     mut f: impl FnMut(&SlotInfo<'_>),
