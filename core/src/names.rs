@@ -44,6 +44,7 @@ fn strip_numbered<'t>(text: &'t str, tag: &str) -> Option<&'t str> {
 
 /// Why a name cannot be used as a section or slot name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum NameError {
     /// The name is empty.
     Empty,

@@ -16,6 +16,7 @@ use crate::profile::DeviceType;
 
 /// What went wrong in a backend, as far as the core cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// No device is started (or the device node does not exist).
@@ -58,6 +59,7 @@ impl<T: ErrorType + ?Sized> ErrorType for &T {
 
 /// A PCI address `domain:bus:device.function`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct PciAddress {
     /// PCI domain.
     pub domain: u16,
@@ -81,6 +83,7 @@ impl fmt::Display for PciAddress {
 
 /// A started device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DeviceInfo {
     /// Global accel id (numbering over all devices).
     pub accel_id: u32,
@@ -168,6 +171,7 @@ pub trait Attachment {
 
 /// Who holds a slot.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Holder {
     /// Process (or task) id.
     pub pid: u32,

@@ -32,6 +32,7 @@ pub enum Driver {
 
 /// A supported device type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum DeviceType {
     /// DH895xCC physical function.
     Dh895xcc,

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# Code size of the bare-metal firmware: ELF sections (`size -A`) and .text/.rodata per crate,
-# attributed by symbol name (`nm -S -C`). With LTO, code inlined into a caller counts for the caller's
-# crate, so the per-crate figures are a lower bound for qsal-core. Run after ./run.sh (or a build).
+# Code size of the bare-metal firmware for TARGET (default thumbv7em-none-eabihf; also
+# riscv32imac-unknown-none-elf): ELF sections (`size -A`) and .text/.rodata and statics per crate,
+# attributed by symbol name (`nm -S -C`). With LTO, code inlined into a caller counts for the
+# caller's crate, so the per-crate figures are a lower bound for qsal-core. Builds if needed.
 set -euo pipefail
 cd "$(dirname "$0")"
-firmware=target/thumbv7em-none-eabihf/release/qsal-bare-metal
-[ -f "$firmware" ] || cargo build --release
-size -A "$firmware" | grep -E '^(section|\.vector_table|\.text|\.rodata|\.data|\.bss|\.uninit)'
+target=${1:-thumbv7em-none-eabihf}
+firmware=target/$target/release/qsal-bare-metal
+[ -f "$firmware" ] || cargo build --release --target "$target"
+echo "firmware for $target"
+size -A "$firmware" | grep -E '^(section|\.vector_table|\.text|\.rodata|\.data|\.bss|\.uninit|\.stack|\.heap)'
 nm -S -C "$firmware" | python3 -c '
 import sys, collections
 flash, ram = collections.Counter(), collections.Counter()
 def crate(name):
-    for key, label in (("qsal_core", "qsal-core"), ("qsal_backend_mock", "qsal-backend-mock"),
+    for key, label in (("qsal_core", "qsal-core"), ("qsal_backend_appliance", "qsal-backend-appliance"),
                        ("qsal_bare_metal", "firmware (example)"), ("heapless", "heapless/spin/lock_api"),
                        ("spin::", "heapless/spin/lock_api"), ("lock_api", "heapless/spin/lock_api"),
-                       ("memchr", "memchr"), ("cortex_m", "cortex-m runtime + semihosting"),
-                       ("panic_semihosting", "cortex-m runtime + semihosting")):
+                       ("memchr", "memchr"), ("defmt", "defmt"),
+                       ("cortex_m", "chip runtime + semihosting"), ("riscv", "chip runtime + semihosting"),
+                       ("semihosting", "chip runtime + semihosting")):
         if key in name:
             return label
     return "libcore (fmt, slices) + compiler_builtins"

@@ -63,6 +63,7 @@ pub const ACCELERATOR: &str = "Accelerator";
 /// What a section is for, decided by its name and the driver family
 /// (`../shared/reference/qat-semantics.md` §1.5 and §2.6.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum SectionKind {
     /// `[GENERAL]`.
     General,
@@ -100,6 +101,7 @@ impl SectionKind {
 
 /// The two instance families of a section.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Family {
     /// `Cy<i>…` crypto instances.
     Cy,

@@ -60,17 +60,33 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
     /// Parsing never fails: lines that cannot be read are reported and skipped, so the caller gets
     /// both the diagnostics and everything that could be understood.
     pub fn parse(input: &'a [u8], sink: &mut impl DiagnosticSink<'a>) -> Self {
+        let mut config = Self::empty();
+        config.parse_in_place(input, sink);
+        config
+    }
+
+    /// A configuration with no sections (what parsing an empty file gives).
+    pub const fn empty() -> Self {
         const {
             assert!(SECTIONS < NONE as usize && KEYS < NONE as usize);
         }
-        let mut config = Self {
-            input,
+        Self {
+            input: b"",
             sections: heapless::Vec::new(),
             entries: heapless::Vec::new(),
             fingerprints: heapless::Vec::new(),
-        };
-        super::parse::Parser::new(&mut config, sink).run();
-        config
+        }
+    }
+
+    /// Like [`Config::parse`], but into this configuration, replacing what it held: no
+    /// configuration-sized value is returned or moved, which matters where stack is scarce (a
+    /// firmware parses into a configuration it already owns).
+    pub fn parse_in_place(&mut self, input: &'a [u8], sink: &mut impl DiagnosticSink<'a>) {
+        self.input = input;
+        self.sections.clear();
+        self.entries.clear();
+        self.fingerprints.clear();
+        super::parse::Parser::new(self, sink).run();
     }
 
     /// The bytes the configuration was parsed from.

@@ -323,3 +323,24 @@ mod properties {
         assert_eq!(codes, vec!["Q110"]);
     }
 }
+
+/// Parsing in place replaces everything the configuration held: the result is the same as a fresh
+/// parse, whatever was parsed before (a firmware reuses one configuration).
+#[test]
+fn parse_in_place_replaces_the_previous_configuration() {
+    let first = "[GENERAL]\nServicesEnabled = cy\n[SSL]\nNumProcesses = 4\nLimitDevAccess = 1\n";
+    let second = "[OTHER]\nKey = value\n";
+    let mut config: Config<'_> = Config::empty();
+    assert_eq!(config.section_count(), 0);
+    config.parse_in_place(first.as_bytes(), &mut |_: Diagnostic<'_>| {});
+    assert_eq!((config.section_count(), config.key_count()), (2, 3));
+    config.parse_in_place(second.as_bytes(), &mut |_: Diagnostic<'_>| {});
+    let (fresh, _) = parse(second);
+    assert_eq!((config.section_count(), config.key_count()), (1, 1));
+    assert!(config.section("SSL").is_none());
+    assert_eq!(
+        value(&config, "OTHER", "Key"),
+        value(&fresh, "OTHER", "Key")
+    );
+    assert_eq!(config.input(), second.as_bytes());
+}

@@ -205,14 +205,15 @@ pub(super) fn run<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>(
         WalkError::Expand(e) => WalkError::Expand(e),
         WalkError::Visitor(never) => match never {},
     })?;
-    let placed = silent.banks;
+    // Borrowed, not moved: a bank table is kilobytes, and a firmware's stack is small.
+    let placed = &silent.banks;
 
     let mut walk = Walk {
         config,
         settings: &settings,
         accel_id,
         banks: Banks::new(&profile, map),
-        finished: Some(&placed),
+        finished: Some(placed),
         visitor,
         instances: 0,
         accelerators_emitted: 0,

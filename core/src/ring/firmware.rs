@@ -18,6 +18,7 @@ use super::{RingMemory, register_value, wrap};
 
 /// Why the firmware refuses to serve a ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum EngineError {
     /// The ring's base registers do not point at the memory given for it.
     WrongBase {

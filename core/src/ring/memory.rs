@@ -278,3 +278,40 @@ impl super::Csr for AtomicCsr {
         }
     }
 }
+
+/// A bank CSR window of atomics holding only its first `WORDS` registers: a gen2/gen3 bank's ring
+/// registers and bank-wide registers all lie below byte 0x200, so 128 words (512 bytes) serve a
+/// board that emulates such a device in little RAM. Reads beyond it give 0 and writes are ignored.
+#[derive(Debug)]
+pub struct SmallCsr<const WORDS: usize> {
+    words: [core::sync::atomic::AtomicU32; WORDS],
+}
+
+impl<const WORDS: usize> Default for SmallCsr<WORDS> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const WORDS: usize> SmallCsr<WORDS> {
+    /// A window with every register 0.
+    pub const fn new() -> Self {
+        Self {
+            words: [const { core::sync::atomic::AtomicU32::new(0) }; WORDS],
+        }
+    }
+}
+
+impl<const WORDS: usize> super::Csr for SmallCsr<WORDS> {
+    fn read32(&self, offset: u32) -> u32 {
+        self.words
+            .get(offset as usize / 4)
+            .map_or(0, |w| w.load(core::sync::atomic::Ordering::Acquire))
+    }
+
+    fn write32(&self, offset: u32, value: u32) {
+        if let Some(w) = self.words.get(offset as usize / 4) {
+            w.store(value, core::sync::atomic::Ordering::Release);
+        }
+    }
+}

@@ -23,7 +23,9 @@ pub mod setup;
 
 pub use csr::{Csr, Layout};
 pub use firmware::{EngineError, Firmware};
-pub use memory::{AtomicCsr, AtomicMemory, RingMemory, load_le_relaxed, store_le_relaxed};
+pub use memory::{
+    AtomicCsr, AtomicMemory, RingMemory, SmallCsr, load_le_relaxed, store_le_relaxed,
+};
 pub use pair::{PairShape, PutError, RingError, RingPair, Stalled};
 pub use setup::{KeyProblem, PairKind, RingKeyError, RingSpec, ring_specs};
 

@@ -19,6 +19,7 @@ use super::{RingMemory, register_value};
 
 /// Why nothing was put on a request ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum PutError {
     /// The request ring is full: try again after polling responses (`CPA_STATUS_RETRY`).
     Full,
@@ -47,6 +48,7 @@ impl core::error::Error for PutError {}
 
 /// No response arrived for a whole timeout while requests were in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Stalled {
     /// Requests still in flight.
     pub inflight: u32,
@@ -68,6 +70,7 @@ impl fmt::Display for Stalled {
 
 /// Why a ring pair cannot be set up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum RingError {
     /// The memory size is not a valid ring size (64 B … 4 MiB, a power of two).
     BadSize {
@@ -116,6 +119,7 @@ impl fmt::Display for RingError {
 
 /// Which rings a pair uses and its message sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct PairShape {
     /// The request ring's number in its bank.
     pub tx_ring: u8,

@@ -17,6 +17,7 @@ use super::message::{ASYM_REQUEST_BYTES, REQUEST_BYTES};
 
 /// What a ring pair carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum PairKind {
     /// Asymmetric crypto (64-byte requests).
     Asym,
@@ -47,6 +48,7 @@ impl PairKind {
 
 /// One ring pair of one instance, every number inside the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RingSpec {
     /// `Cy` or `Dc`.
     pub family: Family,
@@ -73,6 +75,7 @@ impl RingSpec {
 
 /// What is wrong with one key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum KeyProblem {
     /// The key is missing.
     Missing,
@@ -94,6 +97,7 @@ pub enum KeyProblem {
 
 /// A ring key of an instance cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RingKeyError {
     /// The key.
     pub key: KeyName,

@@ -13,6 +13,7 @@ use crate::strings::{Detail, NameBuf, SectionName};
 
 /// Why `start` failed. Whatever had been taken when it failed has been released.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum StartError {
     /// No device is started.
     NoDevice {
@@ -114,6 +115,7 @@ pub enum StartError {
 
 /// Why `stop` failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum StopError {
     /// This process never started (or already stopped as often as it started).
     NotStarted,

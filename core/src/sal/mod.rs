@@ -38,6 +38,7 @@ pub const WAIT_PAUSE_MAX_MS: u64 = 100;
 
 /// A successful start.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Started {
     /// The derived section this process holds.
     pub section: SlotName,
@@ -49,6 +50,7 @@ pub struct Started {
 
 /// A successful stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Stopped {
     /// Starts still outstanding; 0 means the slot was released.
     pub remaining: u32,
@@ -56,6 +58,7 @@ pub struct Stopped {
 
 /// What a start would get now (nothing is taken).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Probe {
     /// The derived section a start would be granted.
     pub section: SlotName,

@@ -12,6 +12,7 @@ use crate::strings::{Detail, detail};
 
 /// What a rescan found and applied to this process's attachments.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DeviceEvents {
     /// Devices newly attached (started after this process, or back after going down).
     pub attached: u32,
@@ -30,6 +31,7 @@ impl DeviceEvents {
 
 /// Why a rescan did not complete. What it could apply before the failure stays applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum RescanError {
     /// This process holds no slot: it has not started (or fully stopped), it is a forked child of
     /// the process that started, or its lease was taken away (then everything was released).

@@ -1,6 +1,4 @@
-//! [`Checks`]: counts expectations, prints each failure, and ends the run with the right exit status.
-
-use cortex_m_semihosting::hprintln;
+//! [`Checks`]: counts expectations, logs each failure, and ends the run with the right exit status.
 
 /// Expectations met and missed so far.
 #[derive(Default)]
@@ -10,28 +8,29 @@ pub struct Checks {
 }
 
 impl Checks {
-    /// Records one expectation; prints it when it failed.
+    /// Records one expectation; logs it when it failed.
     pub fn expect(&mut self, what: &str, ok: bool) {
         if ok {
             self.passed += 1;
         } else {
             self.failed += 1;
-            hprintln!("CHECK FAILED: {}", what);
+            defmt::error!("CHECK FAILED: {=str}", what);
         }
     }
 
-    /// Prints the tally and exits QEMU: success only if nothing failed.
+    /// Logs the tally and exits QEMU: success only if nothing failed.
     pub fn finish(self) -> ! {
-        hprintln!(
-            "{} checks passed, {} failed: {}",
+        let verdict = if self.failed == 0 && self.passed > 0 {
+            "SUCCESS"
+        } else {
+            "FAILURE"
+        };
+        defmt::info!(
+            "{=u32} checks passed, {=u32} failed: {=str}",
             self.passed,
             self.failed,
-            if self.failed == 0 {
-                "SUCCESS"
-            } else {
-                "FAILURE"
-            }
+            verdict
         );
-        crate::exit(self.failed == 0 && self.passed > 0)
+        crate::arch::exit(self.failed == 0 && self.passed > 0)
     }
 }
