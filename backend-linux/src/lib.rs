@@ -41,7 +41,7 @@ pub use attachment::{Beat, DeviceAttachment, Faults, HEARTBEAT_WAIT, Health, Ins
 pub use devices::{LinuxDevices, LoadedDevice, Snapshot};
 pub use error::{LinuxError, Untrusted};
 pub use leases::{LinuxLease, LinuxRegistry};
-pub use platform::{LinuxPlatform, command_name};
+pub use platform::{LinuxPlatform, SLOT_ENV, command_name};
 pub use process::ProcessError;
 pub use runtime::{Opened, RuntimeDir};
 pub use slots::{LinuxSlots, SlotSource};

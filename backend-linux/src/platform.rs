@@ -8,6 +8,18 @@ use qsal_core::platform::{Holder, Platform};
 #[derive(Clone, Copy, Debug)]
 pub struct LinuxPlatform {
     epoch: Instant,
+    pinned: Option<&'static str>,
+}
+
+/// The environment variable naming the one slot this process must take (set by the Kubernetes
+/// device plugin, `qsal-k8s`, to the slot it allocated to the container).
+pub const SLOT_ENV: &str = "QSAL_SLOT";
+
+/// `QSAL_SLOT` as this process started with it, read once (an empty value is no value).
+fn slot_from_environment() -> Option<&'static str> {
+    static SLOT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SLOT.get_or_init(|| std::env::var(SLOT_ENV).ok().filter(|s| !s.is_empty()))
+        .as_deref()
 }
 
 impl Default for LinuxPlatform {
@@ -17,11 +29,18 @@ impl Default for LinuxPlatform {
 }
 
 impl LinuxPlatform {
-    /// The platform of this process.
+    /// The platform of this process; the slot it must take, if any, comes from `QSAL_SLOT`.
     pub fn new() -> Self {
         Self {
             epoch: Instant::now(),
+            pinned: slot_from_environment(),
         }
+    }
+
+    /// This platform told to take slot `slot` (whatever `QSAL_SLOT` says), or any (`None`).
+    pub fn with_pinned_slot(mut self, slot: Option<&'static str>) -> Self {
+        self.pinned = slot;
+        self
     }
 }
 
@@ -72,5 +91,9 @@ impl Platform for LinuxPlatform {
 
     fn sleep_ms(&self, ms: u64) {
         std::thread::sleep(Duration::from_millis(ms));
+    }
+
+    fn pinned_slot(&self) -> Option<&str> {
+        self.pinned
     }
 }

@@ -35,6 +35,7 @@ pub struct MockPlatform<'w> {
     pid: u32,
     clock: &'w MockClock,
     on_sleep: Option<&'w (dyn Fn(u64) + Sync)>,
+    pinned: Option<&'w str>,
 }
 
 impl core::fmt::Debug for MockPlatform<'_> {
@@ -52,6 +53,7 @@ impl<'w> MockPlatform<'w> {
             pid,
             clock,
             on_sleep: None,
+            pinned: None,
         }
     }
 
@@ -59,6 +61,12 @@ impl<'w> MockPlatform<'w> {
     /// test can make something happen "while" it waits.
     pub fn with_sleep_hook(mut self, hook: &'w (dyn Fn(u64) + Sync)) -> Self {
         self.on_sleep = Some(hook);
+        self
+    }
+
+    /// A process told which slot to take (what `QSAL_SLOT` does on Linux).
+    pub fn with_pinned_slot(mut self, slot: &'w str) -> Self {
+        self.pinned = Some(slot);
         self
     }
 
@@ -94,5 +102,9 @@ impl Platform for MockPlatform<'_> {
         if let Some(hook) = self.on_sleep {
             hook(ms);
         }
+    }
+
+    fn pinned_slot(&self) -> Option<&str> {
+        self.pinned
     }
 }

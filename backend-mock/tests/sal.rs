@@ -386,3 +386,68 @@ fn invalid_configurations_are_refused_by_the_mock() {
         Err(MockError::InvalidConfig("Q301"))
     );
 }
+
+/// A process told which slot to take (QSAL_SLOT) gets exactly that slot, even when a lower one is
+/// free; when someone else holds it the start fails naming it and its holder, and takes nothing
+/// else; a name that is not a slot of the section is refused.
+#[test]
+fn a_pinned_slot_is_taken_exactly_or_the_start_fails_naming_its_holder() {
+    let f = fixture(2);
+    let pinned = |pid: u32, slot: &'static str| {
+        MockProcess::with_platform(
+            &f.world,
+            &f.registry,
+            MockPlatform::new(pid, &f.clock).with_pinned_slot(slot),
+        )
+    };
+    let a = pinned(1, "SSL_DEV1_INT_1");
+    assert_eq!(granted(&a, "SSL"), "SSL_DEV1_INT_1");
+
+    let b = pinned(2, "SSL_DEV1_INT_1");
+    match b.sal().start(b"SSL") {
+        Err(e @ StartError::PinnedSlotHeld { .. }) => {
+            let StartError::PinnedSlotHeld { slot, holder } = &e else {
+                unreachable!()
+            };
+            assert_eq!(slot.as_str(), "SSL_DEV1_INT_1");
+            assert_eq!(holder.as_ref().map(|h| h.pid), Some(1));
+            let message = e.to_string();
+            assert!(
+                message.contains("SSL_DEV1_INT_1") && message.contains("pid 1"),
+                "{message}"
+            );
+        }
+        other => panic!("expected PinnedSlotHeld, got {other:?}"),
+    }
+    // Nothing else was taken: the four-slot section still has three free slots.
+    let others: Vec<_> = (3..=5).map(|pid| f.process(pid)).collect();
+    let others: Vec<String> = others.iter().map(|p| granted(p, "SSL")).collect();
+    assert_eq!(
+        others,
+        ["SSL_DEV0_INT_0", "SSL_DEV0_INT_1", "SSL_DEV1_INT_0"]
+    );
+
+    // A shared (LimitDevAccess = 0) slot by its name; a slot of another section; no such slot.
+    assert_eq!(granted(&pinned(6, "SHIM_INT_1"), "SHIM"), "SHIM_INT_1");
+    for (slot, section) in [
+        ("SHIM_INT_0", "SSL"),
+        ("SSL_DEV0_INT_9", "SSL"),
+        ("SSL", "SSL"),
+    ] {
+        let p = pinned(7, slot);
+        match p.sal().start(section.as_bytes()) {
+            Err(StartError::PinnedSlotNotInSection {
+                slot: s,
+                section: sec,
+            }) => {
+                assert_eq!((s.as_str(), sec.as_str()), (slot, section));
+            }
+            other => panic!("{slot} in {section}: expected PinnedSlotNotInSection, got {other:?}"),
+        }
+    }
+    // A section that does not exist is reported as such, pinned or not.
+    assert!(matches!(
+        pinned(8, "ZIP_INT_0").sal().start(b"ZIP"),
+        Err(StartError::SectionNotConfigured { .. })
+    ));
+}

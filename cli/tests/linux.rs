@@ -182,6 +182,62 @@ fn hold_runs_a_command_with_the_section_name_and_exits_with_its_status() {
     );
 }
 
+/// `QSAL_SLOT` (what the Kubernetes device plugin gives a container): `hold` takes exactly that
+/// slot, even with lower ones free; a second holder of the same slot fails naming it and the holder,
+/// without taking another slot.
+#[test]
+fn hold_takes_exactly_the_slot_qsal_slot_names() {
+    let (_dir, runtime) = up("hold-slot");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_qsal"))
+        .args(["hold", "--runtime-dir", &runtime, "SSL"])
+        .env("QSAL_SLOT", "SSL_DEV1_INT_0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("hold");
+    let mut line = String::new();
+    BufReader::new(first.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("line");
+    assert_eq!(line, "SSL_DEV1_INT_0\n");
+    let second = Command::new(env!("CARGO_BIN_EXE_qsal"))
+        .args(["hold", "--runtime-dir", &runtime, "SSL", "--", "true"])
+        .env("QSAL_SLOT", "SSL_DEV1_INT_0")
+        .output()
+        .expect("second hold");
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = text(&second.stderr);
+    assert!(
+        stderr.contains("slot SSL_DEV1_INT_0 was asked for by name (QSAL_SLOT)")
+            && stderr.contains(&format!("pid {} (qsal", first.id())),
+        "{stderr}"
+    );
+    let wrong = Command::new(env!("CARGO_BIN_EXE_qsal"))
+        .args(["hold", "--runtime-dir", &runtime, "SHIM", "--", "true"])
+        .env("QSAL_SLOT", "SSL_DEV0_INT_0")
+        .output()
+        .expect("wrong section");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        text(&wrong.stderr).contains("is not a slot of [SHIM]"),
+        "{}",
+        text(&wrong.stderr)
+    );
+    // Only the pinned slot is held: three of four SSL slots are free, and no SHIM slot was taken.
+    let probe = text(&qsal(&["probe", "--runtime-dir", &runtime, "SSL"]).stdout);
+    assert!(
+        probe.contains("SSL_DEV0_INT_0 (3 of 4 slots free)"),
+        "{probe}"
+    );
+    let shim = text(&qsal(&["probe", "--runtime-dir", &runtime, "SHIM"]).stdout);
+    assert!(shim.contains("(2 of 2 slots free)"), "{shim}");
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(first.id() as i32).expect("pid"),
+        rustix::process::Signal::TERM,
+    )
+    .expect("SIGTERM");
+    assert_eq!(first.wait().expect("wait").code(), Some(0));
+}
+
 #[test]
 fn hold_failures_are_typed_and_exit_one() {
     let (_dir, runtime) = up("hold-fail");

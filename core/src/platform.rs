@@ -254,4 +254,12 @@ pub trait Platform {
 
     /// Sleeps (never spins) for `ms` milliseconds.
     fn sleep_ms(&self, ms: u64);
+
+    /// The one slot (derived section name) this process must take, when its deployment chose it —
+    /// on Linux `QSAL_SLOT`, which a Kubernetes device plugin sets to the slot it allocated. A
+    /// start then takes exactly that slot or fails naming it and its holder. `None` (the default)
+    /// lets the search choose.
+    fn pinned_slot(&self) -> Option<&str> {
+        None
+    }
 }

@@ -18,7 +18,9 @@ line on stdout. Without COMMAND it holds the slot until SIGTERM or SIGINT; with 
 with QAT_SECTION_NAME set to the derived name, forwards SIGTERM and SIGINT to it, and releases the \
 slot when it exits (exiting with its status). COMMAND never outlives `hold`: if `hold` is killed, \
 even with SIGKILL, COMMAND is killed too, since the slot is then free for someone else. If no slot \
-can be taken the reason is printed and the exit status is 1."
+can be taken the reason is printed and the exit status is 1. With QSAL_SLOT set (the Kubernetes \
+device plugin sets it to the slot it allocated), exactly that slot is taken or the start fails \
+naming it and its holder."
 )]
 pub struct Args {
     #[command(flatten)]

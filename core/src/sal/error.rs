@@ -55,6 +55,21 @@ pub enum StartError {
         /// The section.
         section: SectionName,
     },
+    /// The slot this process was told to take (`Platform::pinned_slot`) is not a slot of the
+    /// section on any started device.
+    PinnedSlotNotInSection {
+        /// The slot asked for.
+        slot: SectionName,
+        /// The section started.
+        section: SectionName,
+    },
+    /// The slot this process was told to take is held by someone else.
+    PinnedSlotHeld {
+        /// The slot asked for.
+        slot: SectionName,
+        /// Its holder (`None` when it was released between the attempt and the question).
+        holder: Option<crate::platform::Holder>,
+    },
     /// The name is `[GENERAL]` or a kernel section, which no process starts with.
     NotUserSection {
         /// The name.
@@ -205,6 +220,22 @@ impl fmt::Display for StartError {
                 f,
                 "all slots of [{section}] are in use, says the kernel driver that hands them out (QSAL_SLOTS=kernel; it does not tell who holds them); stop an idle holder, raise NumProcesses, or wait for a slot with the bounded wait"
             ),
+            Self::PinnedSlotNotInSection { slot, section } => write!(
+                f,
+                "slot {slot} was asked for by name (QSAL_SLOT) but is not a slot of [{section}] on any started device; start the section it belongs to, or run without QSAL_SLOT to let the search choose (`qsal status` lists the slots)"
+            ),
+            Self::PinnedSlotHeld { slot, holder } => {
+                write!(f, "slot {slot} was asked for by name (QSAL_SLOT) but ")?;
+                match holder {
+                    Some(h) => write!(
+                        f,
+                        "pid {} ({}, uid {}) holds it since {}",
+                        h.pid, h.command, h.uid, h.since
+                    )?,
+                    None => f.write_str("another process holds it")?,
+                }
+                f.write_str("; the slot allocated to this process is in use outside that allocation: stop that process (`qsal status` shows it), or run without QSAL_SLOT to take any free slot")
+            }
             Self::NotUserSection { section, kind } => write!(
                 f,
                 "[{section}] is {}, not a user section: processes start with a user section such as [SSL] or [SHIM] (`qsal status` lists them)",

@@ -28,9 +28,11 @@ use crate::strings::{Detail, SectionName, detail, section_name};
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_START_REF_COUNT};
 use crate::names::check_name;
 use crate::platform::{
-    Attachment, Choice, Devices, Error as _, ErrorKind, Lease, Platform, SlotRegistry,
+    Attachment, Choice, Devices, Error as _, ErrorKind, Holder, Lease, Platform, SlotRegistry,
 };
-use crate::slot::{Grant, SearchError, SlotInfo, SlotName, Tally, for_each_slot, search};
+use crate::slot::{
+    Grant, PinnedError, SearchError, SlotInfo, SlotName, Tally, for_each_slot, lease_named, search,
+};
 
 /// The longest pause between two attempts of [`Sal::start_wait`]: short enough that a reload's new
 /// workers get a freed slot within a tenth of a second, long enough that waiting costs nothing.
@@ -248,6 +250,9 @@ where
     /// free one of the core's search.
     fn lease(&self, base: &str) -> Result<Grant<R::Lease>, StartError> {
         let holder = self.platform.holder();
+        if let Some(slot) = self.platform.pinned_slot() {
+            return self.lease_pinned(base, slot, &holder);
+        }
         let choice = self
             .registry
             .choose(base, &holder)
@@ -273,6 +278,26 @@ where
         outcome
             .grant
             .ok_or_else(|| self.all_taken(base, &outcome.tally))
+    }
+
+    /// Leases exactly `slot` of `base` (see [`Platform::pinned_slot`]).
+    fn lease_pinned(
+        &self,
+        base: &str,
+        slot: &str,
+        holder: &Holder,
+    ) -> Result<Grant<R::Lease>, StartError> {
+        lease_named(&self.devices, &self.registry, base, slot, holder).map_err(|e| match e {
+            PinnedError::Search(e) => self.search_error(base, e),
+            PinnedError::NotASlot => StartError::PinnedSlotNotInSection {
+                slot: section_name(slot.as_bytes()),
+                section: section_name(base.as_bytes()),
+            },
+            PinnedError::Held(holder) => StartError::PinnedSlotHeld {
+                slot: section_name(slot.as_bytes()),
+                holder,
+            },
+        })
     }
 
     /// Starts, waiting up to `timeout_ms` for a slot while all are taken. Sleeps through the

@@ -7,9 +7,11 @@
 //! with [`read_limit_dev_access`], the one reading every layer uses.
 
 mod memory;
+mod pinned;
 mod search;
 
 pub use memory::{MemoryError, MemoryLease, MemoryRegistry};
+pub use pinned::{PinnedError, PinnedResult, lease_named};
 pub use search::{
     Grant, Outcome, SearchError, SlotInfo, Tally, for_each_slot, read_limit_dev_access, search,
 };

@@ -1,0 +1,128 @@
+//! A slot asked for by name. When a deployment decides which slot a process takes — a Kubernetes
+//! device plugin counted it free and allocated it to a container (`QSAL_SLOT` on Linux) — the start
+//! takes exactly that slot or fails naming it and its holder; it never falls back to another slot,
+//! which would make the scheduler's count wrong.
+
+use crate::config::keys::SectionKind;
+use crate::names::derived_name;
+use crate::platform::{Devices, Holder, SlotRegistry};
+
+use super::search::{Grant, SearchError, read_limit_dev_access};
+
+/// Why the named slot could not be leased.
+#[derive(Debug)]
+pub enum PinnedError<DE, RE> {
+    /// What the search of the section would have said (no device, section not configured, not a
+    /// user section, a backend failure).
+    Search(SearchError<DE, RE>),
+    /// No started device has the name as a slot of the section.
+    NotASlot,
+    /// Someone else holds it (`None` when they released it between the two questions).
+    Held(Option<Holder>),
+}
+
+/// The result of [`lease_named`] over backends `D` and `R`.
+pub type PinnedResult<D, R> = Result<
+    Grant<<R as SlotRegistry>::Lease>,
+    PinnedError<<D as crate::platform::ErrorType>::Error, <R as crate::platform::ErrorType>::Error>,
+>;
+
+/// Leases slot `name` of user section `base` for `holder`, and nothing else.
+pub fn lease_named<D: Devices, R: SlotRegistry>(
+    devices: &D,
+    registry: &R,
+    base: &str,
+    name: &str,
+    holder: &Holder,
+) -> PinnedResult<D, R> {
+    registry
+        .begin()
+        .map_err(|e| PinnedError::Search(SearchError::Registry(e)))?;
+    let outcome = lease_in(devices, registry, base, name, holder);
+    registry.end();
+    outcome
+}
+
+/// [`lease_named`] between the registry's `begin` and `end`.
+fn lease_in<D: Devices, R: SlotRegistry>(
+    devices: &D,
+    registry: &R,
+    base: &str,
+    name: &str,
+    holder: &Holder,
+) -> PinnedResult<D, R> {
+    let search = |e| PinnedError::Search(e);
+    let first = first_device_with_slot(devices, base, name).map_err(search)?;
+    let Some(accel_id) = first else {
+        return Err(PinnedError::NotASlot);
+    };
+    let mut slot = super::SlotName::new();
+    slot.push_str(name).map_err(|_| PinnedError::NotASlot)?;
+    match registry
+        .try_lease(&slot, holder)
+        .map_err(|e| search(SearchError::Registry(e)))?
+    {
+        Some(lease) => Ok(Grant {
+            lease,
+            name: slot,
+            accel_id,
+        }),
+        None => Err(PinnedError::Held(registry.holder(&slot).ok().flatten())),
+    }
+}
+
+/// The first device (ascending accel id) on which `name` is one of the derived names of user
+/// section `base`, checked the way the search walks them; errors as the search reports them.
+fn first_device_with_slot<D: Devices, RE>(
+    devices: &D,
+    base: &str,
+    name: &str,
+) -> Result<Option<u32>, SearchError<D::Error, RE>> {
+    let count = devices.count().map_err(SearchError::Devices)?;
+    if count == 0 {
+        return Err(SearchError::NoDevice);
+    }
+    let mut configured = false;
+    for index in 0..count {
+        let Some(device) = devices.device(index).map_err(SearchError::Devices)? else {
+            continue;
+        };
+        let accel_id = device.accel_id;
+        let (present, derived) = devices
+            .with_expanded(accel_id, |e| (e.has_section(base), e.is_derived(base)))
+            .map_err(SearchError::Devices)?;
+        if !present {
+            continue;
+        }
+        let kind = SectionKind::of(base, device.device_type.profile().driver());
+        if kind != SectionKind::User {
+            return Err(SearchError::NotUserSection(kind));
+        }
+        if derived {
+            let user = crate::names::derived_base(base).unwrap_or(base);
+            return Err(SearchError::DerivedSection {
+                base: crate::strings::copy(user),
+            });
+        }
+        configured = true;
+        let limited =
+            read_limit_dev_access(devices, accel_id, base).map_err(SearchError::Devices)?;
+        for n in 0..device.device_type.profile().max_processes() {
+            let candidate = derived_name(base, limited, accel_id, n);
+            if !devices
+                .has_section(accel_id, &candidate)
+                .map_err(SearchError::Devices)?
+            {
+                break;
+            }
+            if candidate.as_str() == name {
+                return Ok(Some(accel_id));
+            }
+        }
+    }
+    if configured {
+        Ok(None)
+    } else {
+        Err(SearchError::NotConfigured)
+    }
+}
