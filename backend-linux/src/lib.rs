@@ -25,6 +25,7 @@ pub mod dma;
 mod error;
 pub mod exchange;
 pub mod heartbeat;
+pub mod inventory;
 pub mod kernel;
 mod leases;
 pub mod load;

@@ -71,6 +71,13 @@ pub enum CliError {
         /// The device.
         accel_id: u32,
     },
+    /// The slots could not be listed.
+    Inventory(qsal_backend_linux::inventory::InventoryError),
+    /// The runtime directory has no slot (no device set).
+    NoSlots {
+        /// The runtime directory.
+        runtime_dir: PathBuf,
+    },
 }
 
 impl CliError {
@@ -128,6 +135,12 @@ impl fmt::Display for CliError {
                 f,
                 "qat_dev{accel_id} is not up; `qsal status` lists the devices that are"
             ),
+            Self::Inventory(e) => write!(f, "{e}"),
+            Self::NoSlots { runtime_dir } => write!(
+                f,
+                "{} has no slot: no device set is loaded; run `qsal up` first",
+                runtime_dir.display()
+            ),
         }
     }
 }
@@ -141,7 +154,9 @@ impl std::error::Error for CliError {
             Self::Start(e) => Some(e.as_ref()),
             Self::Stop(e) => Some(e),
             Self::System { source, .. } => Some(source),
+            Self::Inventory(e) => Some(e),
             Self::ConfigErrors { .. }
+            | Self::NoSlots { .. }
             | Self::Expand(_)
             | Self::Demo(_)
             | Self::Usage(_)

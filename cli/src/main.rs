@@ -44,6 +44,8 @@ enum Command {
     Probe(commands::probe::Args),
     /// Take a slot of SECTION and hold it until a signal, or while COMMAND runs.
     Hold(commands::hold::Args),
+    /// Print a Container Device Interface (CDI) spec of the slots, for container runtimes.
+    Cdi(commands::cdi::Args),
     /// Run worker processes through emulated devices end to end, with live progress and a summary.
     Demo(commands::demo::Args),
     /// One worker process of `qsal demo` (internal).
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         Command::Status(args) => commands::status::run(args),
         Command::Probe(args) => commands::probe::run(args),
         Command::Hold(args) => commands::hold::run(args),
+        Command::Cdi(args) => commands::cdi::run(args),
         Command::Demo(args) => commands::demo::run(args),
         Command::DemoWorker(args) => commands::demo::worker::run(args),
     };

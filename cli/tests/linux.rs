@@ -306,3 +306,88 @@ fn status_without_devices_and_help_everywhere() {
         assert!(text(&help.stdout).contains("--runtime-dir"), "{command}");
     }
 }
+
+/// `qsal cdi` prints a CDI spec with every field the CDI specification requires: a cdiVersion,
+/// a vendor/class kind, and devices with valid unique names, each with container edits (here the
+/// slot it must take); plus the runtime directory mount. Without a device set it refuses.
+#[test]
+fn cdi_prints_a_valid_spec_of_the_slots() {
+    let (_dir, runtime) = up("cdi");
+    let output = qsal(&[
+        "cdi",
+        "--runtime-dir",
+        &runtime,
+        "--container-runtime-dir",
+        "/run/qsal",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let spec: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let version = regex::Regex::new(r"^\d+\.\d+\.\d+$").expect("re");
+    assert!(version.is_match(spec["cdiVersion"].as_str().expect("cdiVersion")));
+    let kind = regex::Regex::new(
+        r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?/[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?$",
+    )
+    .expect("re");
+    assert!(
+        kind.is_match(spec["kind"].as_str().expect("kind")),
+        "{spec}"
+    );
+    let name_rule = regex::Regex::new(r"^[a-zA-Z0-9][a-zA-Z0-9_.:-]*$").expect("re");
+    let devices = spec["devices"].as_array().expect("devices");
+    let mut names = Vec::new();
+    for device in devices {
+        let name = device["name"].as_str().expect("name");
+        assert!(name_rule.is_match(name), "{name}");
+        let edits = device["containerEdits"]
+            .as_object()
+            .expect("containerEdits");
+        assert!(
+            !edits.is_empty(),
+            "{name}: a device needs at least one container edit"
+        );
+        for env in edits["env"].as_array().expect("env") {
+            assert!(env.as_str().expect("string").contains('='), "{env}");
+        }
+        names.push(name.to_string());
+    }
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "names are unique");
+    assert_eq!(
+        names,
+        [
+            "SHIM_dev0_0",
+            "SHIM_dev0_1",
+            "SSL_dev0_0",
+            "SSL_dev0_1",
+            "SSL_dev1_0",
+            "SSL_dev1_1"
+        ]
+    );
+    let ssl = &devices[4]["containerEdits"]["env"];
+    assert_eq!(
+        ssl,
+        &serde_json::json!(["QSAL_SLOT=SSL_DEV1_INT_0", "QAT_SECTION_NAME=SSL"])
+    );
+    let mount = &spec["containerEdits"]["mounts"][0];
+    assert_eq!(mount["hostPath"], runtime.as_str());
+    assert_eq!(mount["containerPath"], "/run/qsal");
+    assert_eq!(
+        spec["containerEdits"]["env"],
+        serde_json::json!(["QSAL_RUNTIME_DIR=/run/qsal"])
+    );
+
+    let bad_kind = qsal(&["cdi", "--runtime-dir", &runtime, "--kind", "Qsal"]);
+    assert_eq!(bad_kind.status.code(), Some(2));
+    assert!(text(&bad_kind.stderr).contains("is not a CDI kind"));
+    let down = qsal(&["down", "--runtime-dir", &runtime]);
+    assert_eq!(down.status.code(), Some(0));
+    let empty = qsal(&["cdi", "--runtime-dir", &runtime]);
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(
+        text(&empty.stderr).contains("run `qsal up` first"),
+        "{}",
+        text(&empty.stderr)
+    );
+}

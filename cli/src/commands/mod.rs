@@ -1,5 +1,6 @@
 //! One module per `qsal` subcommand, plus the argument helpers they share.
 
+pub mod cdi;
 pub mod check;
 pub mod demo;
 pub mod down;
