@@ -7,11 +7,12 @@
 //! * **emulated**: the window is anonymous shared memory (`memfd`: nothing in the runtime directory
 //!   that another user could truncate under the mapping, and nothing left behind when the holder
 //!   dies, even by `kill -9`), and one engine thread runs the core's software firmware over the
-//!   rings. Only this process's engine serves its rings, so each process has a window of its own.
+//!   rings ([`crate::engine`], one thread per process shared by its attachments). Only this
+//!   process's engine serves its rings, so each process has a window of its own.
 //! * **hardware**: the window is the bank's UIO node ([`crate::uio`]) and the device serves the
 //!   rings; no engine thread runs.
 //!
-//! Detaching stops the thread and disables the rings; a forked child abandons all of it without
+//! Detaching takes the rings back from the engine and disables them; a forked child abandons all of it without
 //! touching the parent's rings.
 //!
 //! [`Faults`] (one set per [`LinuxDevices`](crate::LinuxDevices)) injects faults into its emulated
@@ -26,7 +27,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -35,10 +35,11 @@ use qsal_core::platform::Attachment;
 use qsal_core::profile::DeviceType;
 use qsal_core::ring::csr::ring_size_for;
 use qsal_core::ring::message::RESPONSE_BYTES;
-use qsal_core::ring::{Csr, Firmware, Layout, PairShape, RingPair, RingSpec};
+use qsal_core::ring::{Csr, Layout, PairShape, RingPair, RingSpec};
 
 use crate::LinuxError;
 use crate::dma::{Backing, Policy, Provider, Region};
+use crate::engine::{self, EngineHandle, Job};
 use crate::shm::Mapping;
 use crate::uio::UioRoots;
 
@@ -130,26 +131,6 @@ pub struct Instance {
     pub pair: RingPair<Shared, Region>,
 }
 
-/// The firmware thread of one attachment.
-#[derive(Debug)]
-struct Engine {
-    stop: Arc<AtomicBool>,
-    answered: Arc<AtomicU64>,
-    beats: Arc<AtomicU64>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Engine {
-    /// Stops the thread and waits for it.
-    fn stop(mut self) {
-        self.stop.store(true, Ordering::Release);
-        if let Some(thread) = self.thread.take() {
-            // A panicking engine thread has nothing more to tell.
-            let _ = thread.join();
-        }
-    }
-}
-
 /// An attachment to an emulated device: its instances' rings and their firmware thread.
 #[derive(Debug)]
 pub struct DeviceAttachment {
@@ -160,7 +141,7 @@ pub struct DeviceAttachment {
     faults: Arc<Faults>,
     health: Arc<Health>,
     instances: Vec<Instance>,
-    engine: Option<Engine>,
+    engine: Option<EngineHandle>,
     answered_before: u64,
     backing: Backing,
 }
@@ -202,10 +183,10 @@ impl DeviceAttachment {
                 None => {
                     let bytes = layout.window as usize;
                     let mapping = match windows {
-                        Windows::Emulated => Mapping::anonymous(
+                        Windows::Emulated => Mapping::reusable(
                             &format!("qsal-dev{accel_id}-bank{}", spec.bank),
                             bytes,
-                            0,
+                            true,
                         )?,
                         Windows::Uio(roots) => {
                             roots.bank_window(device, accel_id, spec.bank, bytes)?
@@ -234,8 +215,8 @@ impl DeviceAttachment {
         Ok(attachment)
     }
 
-    fn start_engine(&self) -> Result<Engine, LinuxError> {
-        let layout = self.layout;
+    /// Hands this attachment's rings to the process's engine ([`crate::engine`]).
+    fn start_engine(&self) -> Result<EngineHandle, LinuxError> {
         let rings: Vec<(Shared, PairShape, Region, Region)> = self
             .instances
             .iter()
@@ -245,69 +226,15 @@ impl DeviceAttachment {
                 Some((csr, i.spec.shape(), tx.clone(), rx.clone()))
             })
             .collect();
-        let stop = Arc::new(AtomicBool::new(false));
-        let answered = Arc::new(AtomicU64::new(0));
-        let beats = Arc::new(AtomicU64::new(0));
-        let (stop_flag, counter, beat) =
-            (Arc::clone(&stop), Arc::clone(&answered), Arc::clone(&beats));
-        let switches = Arc::clone(&self.faults);
-        let health = Arc::clone(&self.health);
-        let running = Arc::new(AtomicBool::new(false));
-        let started = Arc::clone(&running);
-        let thread = std::thread::Builder::new()
-            .name(format!("qsal-fw-dev{}", self.accel_id))
-            .spawn(move || {
-                started.store(true, Ordering::Release);
-                let mut firmware = Firmware::default();
-                let mut idle = 0u32;
-                while !stop_flag.load(Ordering::Acquire) {
-                    firmware.stalled = switches.stalled.load(Ordering::Relaxed) || health.failed();
-                    if !firmware.stalled {
-                        beat.fetch_add(1, Ordering::Release);
-                    }
-                    firmware.corrupt_next = switches.corrupt_next.swap(0, Ordering::Relaxed);
-                    let mut done = 0;
-                    for (csr, shape, tx, rx) in &rings {
-                        // A ring the engine cannot serve stays unanswered; the host's exchange
-                        // reports the stall.
-                        done += firmware
-                            .serve(csr, layout, *shape, (tx, rx), 256)
-                            .unwrap_or(0);
-                    }
-                    if firmware.corrupt_next > 0 {
-                        switches
-                            .corrupt_next
-                            .fetch_add(firmware.corrupt_next, Ordering::Relaxed);
-                    }
-                    counter.fetch_add(u64::from(done), Ordering::Relaxed);
-                    if done == 0 {
-                        idle = idle.saturating_add(1);
-                        if idle > 64 {
-                            std::thread::sleep(Duration::from_micros(50));
-                        } else {
-                            std::thread::yield_now();
-                        }
-                    } else {
-                        idle = 0;
-                    }
-                }
-            })
-            .map_err(|e| LinuxError::Setup {
-                accel_id: self.accel_id,
-                reason: format!("cannot start the emulated firmware thread: {e}"),
-            })?;
-        // Return once the thread runs: the device serves when the attachment is made, and a fork
-        // right after a start never copies a thread still inside its own start-up (whose locks
-        // the child would inherit held).
-        while !running.load(Ordering::Acquire) && !thread.is_finished() {
-            std::thread::yield_now();
-        }
-        Ok(Engine {
-            stop,
-            answered,
-            beats,
-            thread: Some(thread),
-        })
+        let job = Job {
+            layout: self.layout,
+            rings,
+            faults: Arc::clone(&self.faults),
+            health: Arc::clone(&self.health),
+            answered: Arc::new(AtomicU64::new(0)),
+            beats: Arc::new(AtomicU64::new(0)),
+        };
+        engine::serve(job, self.accel_id)
     }
 
     /// Waits up to [`HEARTBEAT_WAIT`] for the engine's next beat.
@@ -318,7 +245,7 @@ impl DeviceAttachment {
         let Some(engine) = &self.engine else {
             return Beat::Dead;
         };
-        let alive = || engine.thread.as_ref().is_some_and(|t| !t.is_finished());
+        let alive = || engine.alive();
         let before = engine.beats.load(Ordering::Acquire);
         let deadline = Instant::now() + HEARTBEAT_WAIT;
         while Instant::now() < deadline {
@@ -406,8 +333,8 @@ impl Attachment for DeviceAttachment {
             instance.pair.abandon();
         }
         if let Some(engine) = self.engine.take() {
-            // The thread does not exist in a forked child; forget its handle instead of joining.
-            std::mem::forget(engine);
+            // The engine thread does not exist in a forked child; forget the job.
+            engine.abandon();
         }
     }
 }

@@ -222,6 +222,21 @@ fn carve(
 /// take memory).
 pub const SHARED_ARENA: usize = 2 << 20;
 
+/// How long [`Policy::Auto`] uses shared memory without asking for hugepages again after the
+/// system had none (asking costs a failed `memfd_create`/`ftruncate` per attachment).
+pub const HUGEPAGE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// When this process last found no free hugepage.
+static HUGEPAGES_FAILED_AT: parking_lot::Mutex<Option<std::time::Instant>> =
+    parking_lot::Mutex::new(None);
+
+/// Whether hugepages were missing less than [`HUGEPAGE_RETRY`] ago.
+fn recently_failed() -> bool {
+    HUGEPAGES_FAILED_AT
+        .lock()
+        .is_some_and(|at| at.elapsed() < HUGEPAGE_RETRY)
+}
+
 /// Hands out ring memory for one attachment.
 #[derive(Debug)]
 pub struct Provider {
@@ -252,13 +267,16 @@ impl Provider {
         let hugepages = match self.policy {
             Policy::Shared => false,
             Policy::Hugepages => true,
-            Policy::Auto => !self.hugepages_failed && bytes <= HUGEPAGE,
+            Policy::Auto => !self.hugepages_failed && bytes <= HUGEPAGE && !recently_failed(),
         };
         if hugepages {
             match self.carve_hugepage(bytes, synthetic_bus) {
                 Ok(region) => return Ok(region),
                 Err(e) if self.policy == Policy::Hugepages => return Err(e),
-                Err(_) => self.hugepages_failed = true,
+                Err(_) => {
+                    self.hugepages_failed = true;
+                    *HUGEPAGES_FAILED_AT.lock() = Some(std::time::Instant::now());
+                }
             }
         }
         self.shared = true;
@@ -268,7 +286,7 @@ impl Provider {
         }
         let name = format!("{}-rings", self.name);
         carve(&mut self.shared_arenas, bytes, synthetic_bus, || {
-            Ok((Mapping::anonymous(&name, SHARED_ARENA, 0)?, None))
+            Ok((Mapping::reusable(&name, SHARED_ARENA, false)?, None))
         })
     }
 

@@ -22,6 +22,7 @@ mod devices;
 pub mod dir;
 pub mod discovery;
 pub mod dma;
+mod engine;
 mod error;
 pub mod exchange;
 pub mod heartbeat;

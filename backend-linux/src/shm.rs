@@ -4,6 +4,12 @@
 //!
 //! All access goes through 32-bit atomic operations on the mapping, which is what both uses need:
 //! another process (or the emulated firmware thread) reads and writes the same words concurrently.
+//!
+//! Anonymous mappings made with [`Mapping::reusable`] are kept for reuse when dropped (at most
+//! [`SPARES`] of them, in the process that made them): a stop followed by a start — a reload, a
+//! service restarting its workers — maps no new memory and takes no page fault. A spare is reused
+//! only by the process that made it: after `fork` the child's copies share memory with the parent's,
+//! so a child unmaps what it inherited instead.
 
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
@@ -22,6 +28,50 @@ pub struct Mapping {
     len: usize,
     bus: u64,
     path: PathBuf,
+    /// The process that may reuse it once dropped ([`Mapping::reusable`]).
+    keeper: Option<u32>,
+}
+
+/// How many dropped mappings a process keeps for reuse.
+pub const SPARES: usize = 16;
+
+/// A dropped reusable mapping: what [`Mapping`] holds, without the right to touch it.
+#[derive(Debug)]
+struct Spare {
+    base: usize,
+    len: usize,
+    path: PathBuf,
+    keeper: u32,
+}
+
+/// This process's spares (and, after a fork, the parent's, which a child never reuses).
+static SPARE_MAPPINGS: parking_lot::Mutex<Vec<Spare>> = parking_lot::Mutex::new(Vec::new());
+
+/// How many dropped mappings this process keeps for reuse right now.
+pub fn spare_count() -> usize {
+    let pid = current_pid();
+    SPARE_MAPPINGS
+        .lock()
+        .iter()
+        .filter(|s| s.keeper == pid)
+        .count()
+}
+
+/// Unmaps every kept mapping (a process that will not start again and wants the memory back; the
+/// next start maps afresh).
+pub fn release_spares() {
+    for spare in std::mem::take(&mut *SPARE_MAPPINGS.lock()) {
+        // SAFETY: `base`/`len` are what `mmap` returned for a mapping no `Mapping` owns any more
+        // (it became a spare when dropped), so nothing refers to it.
+        let _ = unsafe { rustix::mm::munmap(spare.base as *mut _, spare.len) };
+    }
+}
+
+fn current_pid() -> u32 {
+    rustix::process::getpid()
+        .as_raw_nonzero()
+        .get()
+        .unsigned_abs()
 }
 
 // SAFETY: the mapping is plain shared memory; every access goes through atomic operations, so sharing
@@ -40,6 +90,56 @@ impl Mapping {
         rustix::fs::ftruncate(&fd, len as u64)
             .map_err(|e| LinuxError::io("size", &path, e.into()))?;
         Self::map(&fd, &path, len, 0, bus)
+    }
+
+    /// Like [`Mapping::anonymous`] (bus address 0), but taken from this process's spares when one of
+    /// `len` bytes is there, and kept as a spare when dropped. A reused mapping holds what was
+    /// written into it before; with `zero` it is cleared first (a bank window, whose old ring
+    /// registers must not survive).
+    pub fn reusable(name: &str, len: usize, zero: bool) -> Result<Self, LinuxError> {
+        let pid = current_pid();
+        let spare = {
+            let mut spares = SPARE_MAPPINGS.lock();
+            // Another process's spares (a parent's, inherited through fork) are ours to unmap.
+            let inherited: Vec<Spare> = {
+                let (mine, theirs) = std::mem::take(&mut *spares)
+                    .into_iter()
+                    .partition(|s| s.keeper == pid);
+                *spares = mine;
+                theirs
+            };
+            for old in inherited {
+                // SAFETY: `base`/`len` are what `mmap` returned for a mapping no `Mapping` owns any
+                // more (it became a spare when dropped); in this child nothing else refers to it.
+                let _ = unsafe { rustix::mm::munmap(old.base as *mut _, old.len) };
+            }
+            spares
+                .iter()
+                .position(|s| s.len == len)
+                .map(|at| spares.swap_remove(at))
+        };
+        let mut mapping = match spare {
+            Some(spare) => Self {
+                // A spare's base came from a successful `mmap`, never null.
+                base: NonNull::new(spare.base as *mut u8).ok_or_else(|| LinuxError::Setup {
+                    accel_id: 0,
+                    reason: "a spare mapping has no address".into(),
+                })?,
+                len: spare.len,
+                bus: 0,
+                path: spare.path,
+                keeper: None,
+            },
+            None => Self::anonymous(name, len, 0)?,
+        };
+        if zero && let Some(words) = mapping.words(0, len / 4) {
+            for word in words {
+                word.store(0, Ordering::Relaxed);
+            }
+            std::sync::atomic::fence(Ordering::Release);
+        }
+        mapping.keeper = Some(pid);
+        Ok(mapping)
     }
 
     /// One locked 2 MiB hugepage of anonymous shared memory (zeroed), named `name`; fails when the
@@ -108,6 +208,7 @@ impl Mapping {
             len,
             bus,
             path: path.to_path_buf(),
+            keeper: None,
         })
     }
 
@@ -165,6 +266,18 @@ impl Mapping {
 
 impl Drop for Mapping {
     fn drop(&mut self) {
+        if self.keeper == Some(current_pid()) {
+            let mut spares = SPARE_MAPPINGS.lock();
+            if spares.len() < SPARES {
+                spares.push(Spare {
+                    base: self.base.as_ptr() as usize,
+                    len: self.len,
+                    path: std::mem::take(&mut self.path),
+                    keeper: current_pid(),
+                });
+                return;
+            }
+        }
         // SAFETY: `base`/`len` are exactly what `mmap` returned; no reference into the mapping
         // outlives `self` (every `&AtomicU32` handed out borrows `self`).
         let _ = unsafe { rustix::mm::munmap(self.base.as_ptr().cast(), self.len) };

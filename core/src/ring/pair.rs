@@ -179,11 +179,18 @@ fn check(memory: &impl RingMemory, ring: u8) -> Result<u8, RingError> {
 
 /// Stamps every word of a response ring with the empty signature.
 fn mark_empty(rx: &impl RingMemory) {
+    // Bulk stores of 64 words; the CONFIG write that enables the ring publishes them.
+    const STAMP: [u32; 64] = [EMPTY_SIGNATURE; 64];
     let mut offset = 0;
     while offset < rx.bytes() {
-        rx.store32(offset, EMPTY_SIGNATURE);
-        offset = offset.saturating_add(4);
+        let words = (rx.bytes().saturating_sub(offset) / 4).min(STAMP.len());
+        let Some(stamp) = STAMP.get(..words).filter(|s| !s.is_empty()) else {
+            break;
+        };
+        rx.store_words(offset, stamp);
+        offset = offset.saturating_add(words.saturating_mul(4));
     }
+    core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
 }
 
 /// Programs one ring: head and tail 0, its base address, then CONFIG (which enables it).
