@@ -139,6 +139,19 @@ impl LinuxDevices {
 
     /// The loaded devices, re-reading them if `devices/` changed.
     pub fn loaded(&self) -> Result<Arc<Snapshot>, LinuxError> {
+        // Fast path, one system call: `devices/` is still the very directory (device and inode)
+        // the snapshot was read and checked from, unmodified since. Anything else — another
+        // directory, a link, a change, an error — takes the checked path below.
+        if let Ok(stat) = rustix::fs::statat(
+            rustix::fs::CWD,
+            self.runtime.devices(),
+            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+        ) {
+            let current = self.snapshot.read();
+            if current.read && current.stamp.is_some() && current.stamp == Some(stamp_of(&stat)) {
+                return Ok(Arc::clone(&current));
+            }
+        }
         let Some(opened) = self.runtime.open()? else {
             return self.replace(Snapshot {
                 stamp: None,

@@ -240,8 +240,8 @@ impl Dir {
                 },
             });
         }
-        // Regular files never block; clear O_NONBLOCK so later reads behave normally.
-        let _ = rustix::fs::fcntl_setfl(&fd, mode);
+        // O_NONBLOCK (which kept a FIFO from blocking the open) has no effect on a regular file's
+        // reads, writes or `flock`, so it stays set: clearing it would cost a system call per open.
         Ok(Some(File { fd, path, stat }))
     }
 

@@ -4,11 +4,12 @@
 //! sections, capacity).
 
 use super::lex::{self, Line};
-use super::parse::{check_text, span_in_line};
+use super::parse::{Source, check_text, span_in_line};
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Part};
 
 /// Reports every grammar finding of `text` to `sink`.
 pub fn lint<'a>(text: &'a [u8], sink: &mut impl DiagnosticSink<'a>) {
+    let source = Source::new(text);
     let mut in_section = false;
     let mut skipping = false;
     for ((range, stray_cr), number) in lex::lines(text).zip(1u32..) {
@@ -38,7 +39,7 @@ pub fn lint<'a>(text: &'a [u8], sink: &mut impl DiagnosticSink<'a>) {
                     }
                     Some(name) => name,
                 };
-                skipping = check_text(text, name, Part::SectionName, span, sink).is_none();
+                skipping = check_text(source, name, Part::SectionName, span, sink).is_none();
                 in_section = true;
                 if !extra.is_empty()
                     && let (Ok(section), Ok(extra_text)) = (
@@ -77,10 +78,10 @@ pub fn lint<'a>(text: &'a [u8], sink: &mut impl DiagnosticSink<'a>) {
                     ));
                     continue;
                 }
-                let Some(key_text) = check_text(text, key, Part::Key, span, sink) else {
+                let Some(key_text) = check_text(source, key, Part::Key, span, sink) else {
                     continue;
                 };
-                match check_text(text, value, Part::Value, span, sink) {
+                match check_text(source, value, Part::Value, span, sink) {
                     Some(v) if v.is_empty() => sink.report(Diagnostic::new(
                         DiagKind::EmptyValue { key: key_text },
                         span(key),
@@ -89,7 +90,7 @@ pub fn lint<'a>(text: &'a [u8], sink: &mut impl DiagnosticSink<'a>) {
                 }
             }
             Line::NoEquals { text: line } => {
-                if let Some(t) = check_text(text, line, Part::Key, span, sink) {
+                if let Some(t) = check_text(source, line, Part::Key, span, sink) {
                     sink.report(Diagnostic::new(
                         DiagKind::MissingEquals { text: t },
                         span(line),

@@ -29,8 +29,35 @@ enum Current {
     Skipping,
 }
 
+/// The input, with its UTF-8 reading when the whole of it is valid UTF-8 (checked once, so each
+/// name, key and value is then a sub-slice instead of a validation of its own).
+#[derive(Clone, Copy)]
+pub(super) struct Source<'a> {
+    bytes: &'a [u8],
+    utf8: Option<&'a str>,
+}
+
+impl<'a> Source<'a> {
+    /// `bytes`, validated as UTF-8 once.
+    pub(super) fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            utf8: core::str::from_utf8(bytes).ok(),
+        }
+    }
+
+    /// The text of `range`, if it is UTF-8.
+    fn str(&self, range: Range) -> Option<&'a str> {
+        match self.utf8 {
+            Some(all) => all.get(range.start..range.end),
+            None => core::str::from_utf8(range.of(self.bytes)).ok(),
+        }
+    }
+}
+
 pub(super) struct Parser<'p, 'a, S, const SECTIONS: usize, const KEYS: usize> {
     config: &'p mut Config<'a, SECTIONS, KEYS>,
+    source: Source<'a>,
     sink: &'p mut S,
     current: Current,
     line: u32,
@@ -45,6 +72,7 @@ where
 {
     pub(super) fn new(config: &'p mut Config<'a, SECTIONS, KEYS>, sink: &'p mut S) -> Self {
         Self {
+            source: Source::new(config.input),
             config,
             sink,
             current: Current::Nothing,
@@ -265,7 +293,7 @@ where
     fn text(&mut self, range: Range, part: Part) -> Option<Text<'a>> {
         let (line, line_start) = (self.line, self.line_start);
         check_text(
-            self.config.input,
+            self.source,
             range,
             part,
             |r| span_in_line(r, line, line_start),
@@ -289,13 +317,13 @@ pub(super) fn span_in_line(range: Range, line: u32, line_start: usize) -> Span {
 /// `sink` and returns `None` when it cannot be used (too long, not UTF-8, a control byte where
 /// none may be). Inner whitespace is reported and kept (it is removed on demand).
 pub(super) fn check_text<'a>(
-    input: &'a [u8],
+    input: Source<'a>,
     range: Range,
     part: Part,
     span: impl Fn(Range) -> Span,
     sink: &mut impl DiagnosticSink<'a>,
 ) -> Option<Text<'a>> {
-    let bytes = range.of(input);
+    let bytes = range.of(input.bytes);
     let mut spaced = false;
     let mut control = None;
     let plain = bytes.iter().all(|&b| b > b' ');
@@ -321,7 +349,7 @@ pub(super) fn check_text<'a>(
             return None;
         }
     }
-    let Ok(raw) = core::str::from_utf8(bytes) else {
+    let Some(raw) = input.str(range) else {
         sink.report(Diagnostic::new(DiagKind::InvalidUtf8 { part }, span(range)));
         return None;
     };

@@ -28,11 +28,17 @@ impl UserSection {
             processes: value(keys::NUM_PROCESSES)
                 .and_then(|v| kernel_number(&v.compact()))
                 .unwrap_or(0),
-            limit_dev_access: value(keys::LIMIT_DEV_ACCESS)
-                .and_then(|v| kernel_decimal(&v.compact()))
-                .unwrap_or(0)
-                != 0,
+            limit_dev_access: Self::read_limit_dev_access(&value),
         }
+    }
+
+    /// Reads `LimitDevAccess` alone (what the slot search needs for every device: one lookup,
+    /// not two), the same way [`UserSection::read`] reads it.
+    pub fn read_limit_dev_access<'t>(value: impl Fn(&str) -> Option<Text<'t>>) -> bool {
+        value(keys::LIMIT_DEV_ACCESS)
+            .and_then(|v| kernel_decimal(&v.compact()))
+            .unwrap_or(0)
+            != 0
     }
 
     /// Reads the settings of a parsed section.

@@ -83,7 +83,7 @@ pub fn read_limit_dev_access<D: Devices>(
     section: &str,
 ) -> Result<bool, D::Error> {
     devices.with_expanded(accel_id, |e| {
-        UserSection::read(|key| e.value(section, key)).limit_dev_access
+        UserSection::read_limit_dev_access(|key| e.value(section, key))
     })
 }
 
