@@ -8,31 +8,8 @@ use qsal_core::slot::MemoryRegistry;
 use crate::Board;
 
 /// The board's time in milliseconds, advanced by whoever keeps time (a timer interrupt, or the
-/// firmware's main loop). A lock rather than an atomic: 32-bit cores have no 64-bit atomics.
-#[derive(Debug, Default)]
-pub struct BoardClock {
-    now_ms: spin::Mutex<u64>,
-}
-
-impl BoardClock {
-    /// A clock at 0 ms.
-    pub const fn new() -> Self {
-        Self {
-            now_ms: spin::Mutex::new(0),
-        }
-    }
-
-    /// Now.
-    pub fn now_ms(&self) -> u64 {
-        *self.now_ms.lock()
-    }
-
-    /// Moves time forward.
-    pub fn advance(&self, ms: u64) {
-        let mut now = self.now_ms.lock();
-        *now = now.saturating_add(ms);
-    }
-}
+/// firmware's main loop).
+pub type BoardClock = qsal_core::clock::ManualClock;
 
 /// One task: its id and the board's clock.
 #[derive(Clone, Copy, Debug)]

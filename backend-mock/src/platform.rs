@@ -3,31 +3,7 @@
 use qsal_core::platform::{Holder, Platform};
 
 /// Virtual time shared by the simulated processes: it only moves when someone sleeps.
-/// (A lock rather than an atomic: 32-bit microcontrollers have no 64-bit atomics.)
-#[derive(Debug, Default)]
-pub struct MockClock {
-    now_ms: spin::Mutex<u64>,
-}
-
-impl MockClock {
-    /// A clock at 0 ms.
-    pub const fn new() -> Self {
-        Self {
-            now_ms: spin::Mutex::new(0),
-        }
-    }
-
-    /// Current virtual time.
-    pub fn now_ms(&self) -> u64 {
-        *self.now_ms.lock()
-    }
-
-    /// Moves the clock forward.
-    pub fn advance(&self, ms: u64) {
-        let mut now = self.now_ms.lock();
-        *now = now.saturating_add(ms);
-    }
-}
+pub type MockClock = qsal_core::clock::ManualClock;
 
 /// The platform of one simulated process.
 #[derive(Clone, Copy)]

@@ -38,6 +38,7 @@
 
 pub mod macros;
 
+pub mod clock;
 pub mod config;
 pub mod diag;
 pub mod expand;

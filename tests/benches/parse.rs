@@ -1,4 +1,5 @@
-//! Parse throughput over the whole corpus: qsal-core against the `rust-ini` crate on the same bytes.
+//! Parse throughput over the whole corpus: qsal-core against the `rust-ini` crate on the same bytes,
+//! and the bound: a plain `memchr` line split of the same bytes.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use qsal_core::Config;
@@ -54,6 +55,16 @@ fn parse(c: &mut Criterion) {
                 sections += config.section_count();
             }
             sections
+        });
+    });
+    // The bound: only finding the lines of the same bytes (no grammar, no tables, no checks).
+    group.bench_function("memchr_lines_bound", |b| {
+        b.iter(|| {
+            let mut lines = 0usize;
+            for file in &files {
+                lines += memchr::memchr_iter(b'\n', std::hint::black_box(file)).count();
+            }
+            lines
         });
     });
     group.bench_function("rust-ini", |b| {

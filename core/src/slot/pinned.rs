@@ -3,11 +3,10 @@
 //! takes exactly that slot or fails naming it and its holder; it never falls back to another slot,
 //! which would make the scheduler's count wrong.
 
-use crate::config::keys::SectionKind;
 use crate::names::derived_name;
 use crate::platform::{Devices, Holder, SlotRegistry};
 
-use super::search::{Grant, SearchError, read_limit_dev_access};
+use super::search::{Grant, SearchError, user_section_on};
 
 /// Why the named slot could not be leased.
 #[derive(Debug)]
@@ -88,25 +87,10 @@ fn first_device_with_slot<D: Devices, RE>(
             continue;
         };
         let accel_id = device.accel_id;
-        let (present, derived) = devices
-            .with_expanded(accel_id, |e| (e.has_section(base), e.is_derived(base)))
-            .map_err(SearchError::Devices)?;
-        if !present {
+        let Some(limited) = user_section_on(devices, &device, base)? else {
             continue;
-        }
-        let kind = SectionKind::of(base, device.device_type.profile().driver());
-        if kind != SectionKind::User {
-            return Err(SearchError::NotUserSection(kind));
-        }
-        if derived {
-            let user = crate::names::derived_base(base).unwrap_or(base);
-            return Err(SearchError::DerivedSection {
-                base: crate::strings::copy(user),
-            });
-        }
+        };
         configured = true;
-        let limited =
-            read_limit_dev_access(devices, accel_id, base).map_err(SearchError::Devices)?;
         for n in 0..device.device_type.profile().max_processes() {
             let candidate = derived_name(base, limited, accel_id, n);
             if !devices

@@ -120,23 +120,10 @@ fn search_in<D: Devices, R: SlotRegistry>(
             continue;
         };
         let accel_id = device.accel_id;
-        let (present, derived) = devices
-            .with_expanded(accel_id, |e| (e.has_section(base), e.is_derived(base)))
-            .map_err(SearchError::Devices)?;
-        if !present {
+        let Some(limited) = user_section_on(devices, &device, base)? else {
             continue;
-        }
-        let kind = SectionKind::of(base, device.device_type.profile().driver());
-        if kind != SectionKind::User {
-            return Err(SearchError::NotUserSection(kind));
-        }
-        if derived {
-            let user = crate::names::derived_base(base).unwrap_or(base);
-            return Err(SearchError::DerivedSection { base: copy(user) });
-        }
+        };
         found = true;
-        let limited =
-            read_limit_dev_access(devices, accel_id, base).map_err(SearchError::Devices)?;
         let max = device.device_type.profile().max_processes();
         let mut n = 0u32;
         while n < max {
@@ -191,6 +178,34 @@ fn search_in<D: Devices, R: SlotRegistry>(
         return Err(SearchError::NotConfigured);
     }
     Ok(Outcome { grant: None, tally })
+}
+
+/// How user section `base` stands on `device`: `None` when the device does not have it, else its
+/// `LimitDevAccess`; an error when `base` is not a user section (`[GENERAL]`, a kernel section) or
+/// is a derived one — the checks every search of a section makes on every device.
+pub(super) fn user_section_on<D: Devices, RE>(
+    devices: &D,
+    device: &crate::platform::DeviceInfo,
+    base: &str,
+) -> Result<Option<bool>, SearchError<D::Error, RE>> {
+    let accel_id = device.accel_id;
+    let (present, derived) = devices
+        .with_expanded(accel_id, |e| (e.has_section(base), e.is_derived(base)))
+        .map_err(SearchError::Devices)?;
+    if !present {
+        return Ok(None);
+    }
+    let kind = SectionKind::of(base, device.device_type.profile().driver());
+    if kind != SectionKind::User {
+        return Err(SearchError::NotUserSection(kind));
+    }
+    if derived {
+        let user = crate::names::derived_base(base).unwrap_or(base);
+        return Err(SearchError::DerivedSection { base: copy(user) });
+    }
+    read_limit_dev_access(devices, accel_id, base)
+        .map(Some)
+        .map_err(SearchError::Devices)
 }
 
 /// A registry answer about one name: a problem with that name's lease alone (kind `Untrusted` or
