@@ -338,3 +338,28 @@ fn qsal_slots_kernel_asks_the_driver_node_and_says_when_it_is_missing() {
         "{answer}"
     );
 }
+
+/// `QSAL_SLOT` (what the Kubernetes device plugin gives a container): libqsal's start takes exactly
+/// that slot, even with a lower one free, and refuses a slot of another section with the reason.
+#[test]
+fn qsal_slot_makes_the_start_take_exactly_that_slot() {
+    let dir = TempDir::new("capi-qsal-slot");
+    up(&RuntimeDir::at(&dir.0), &[(DeviceType::C6xx, &config())]);
+    let answer = run_with(
+        &dir.0,
+        &[("QSAL_SLOT", "SHIM_INT_1")],
+        "start SHIM\nsection",
+    );
+    assert!(
+        answer.starts_with(&format!("start {SUCCESS}\nsection 10 SHIM_INT_1")),
+        "{answer}"
+    );
+    let answer = run_with(&dir.0, &[("QSAL_SLOT", "SHIM_INT_9")], "start SHIM\nerror");
+    assert!(answer.starts_with(&format!("start {FAIL}\n")), "{answer}");
+    assert!(
+        answer.contains(
+            "slot SHIM_INT_9 was asked for by name (QSAL_SLOT) but is not a slot of [SHIM]"
+        ),
+        "{answer}"
+    );
+}

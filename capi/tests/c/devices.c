@@ -60,6 +60,10 @@ int main(void)
             for (int i = 0; i < count && i < 16; i++)
                 printf(i == 0 ? "%u" : ",%u", (unsigned)ids[i]);
             printf("\n");
+        } else if (strcmp(command, "section") == 0) {
+            char name[64] = {0};
+            int length = qsal_section_name(name, sizeof name);
+            printf("section %d %s\n", length, name);
         } else if (strcmp(command, "error") == 0) {
             char message[1024];
             qsal_last_error(message, sizeof message);
