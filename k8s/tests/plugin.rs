@@ -376,6 +376,16 @@ async fn a_fake_kubelet_sees_exact_slots_health_allocations_and_restarts() {
     })
     .await;
 
+    // 9. `qsal up` again: the same slots come back Healthy (the watches follow the new set).
+    qsal_tests::up(
+        &runtime,
+        &[(DeviceType::C6xx, CONFIG), (DeviceType::C6xx, CONFIG)],
+    );
+    until(&mut devices, "healthy again after qsal up", |h| {
+        *h == all(&CY, "Healthy")
+    })
+    .await;
+
     let _ = stop_plugin.send(());
     plugin
         .await
