@@ -244,40 +244,8 @@ impl<const WORDS: usize> AtomicMemory<WORDS> {
 /// Words of a bank window large enough for every generation (8 KiB, the gen4 stride).
 const CSR_WORDS: usize = 2048;
 
-/// A bank CSR window made of atomics.
-#[derive(Debug)]
-pub struct AtomicCsr {
-    words: [core::sync::atomic::AtomicU32; CSR_WORDS],
-}
-
-impl Default for AtomicCsr {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl AtomicCsr {
-    /// A window with every register 0.
-    pub const fn new() -> Self {
-        Self {
-            words: [const { core::sync::atomic::AtomicU32::new(0) }; CSR_WORDS],
-        }
-    }
-}
-
-impl super::Csr for AtomicCsr {
-    fn read32(&self, offset: u32) -> u32 {
-        self.words
-            .get(offset as usize / 4)
-            .map_or(0, |w| w.load(core::sync::atomic::Ordering::Acquire))
-    }
-
-    fn write32(&self, offset: u32, value: u32) {
-        if let Some(w) = self.words.get(offset as usize / 4) {
-            w.store(value, core::sync::atomic::Ordering::Release);
-        }
-    }
-}
+/// A bank CSR window made of atomics, large enough for every generation.
+pub type AtomicCsr = SmallCsr<CSR_WORDS>;
 
 /// A bank CSR window of atomics holding only its first `WORDS` registers: a gen2/gen3 bank's ring
 /// registers and bank-wide registers all lie below byte 0x200, so 128 words (512 bytes) serve a
