@@ -443,22 +443,28 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
             self.accelerators_emitted = self.accelerators_emitted.saturating_add(1);
         }
         let at_start = Snapshot::of(&self.banks);
+        // Which keys every derived section copies, decided once per section rather than once per
+        // key and process (a section has at most KEYS entries).
+        let mut copied: heapless::Vec<bool, KEYS> = heapless::Vec::new();
+        for entry in section.entries() {
+            let key = entry.key.compact();
+            let skip = [
+                keys::CORE_AFFINITY,
+                keys::NUM_PROCESSES,
+                keys::LIMIT_DEV_ACCESS,
+            ]
+            .iter()
+            .any(|skip| key.contains(skip));
+            // Cannot overflow: a section has no more entries than the configuration.
+            let _ = copied.push(!skip);
+        }
         for process in 0..settings.processes {
             let derived = derived_name(&base, settings.limit_dev_access, self.accel_id, process);
             self.section(&derived)?;
-            for entry in section.entries() {
-                let key = entry.key.compact();
-                if [
-                    keys::CORE_AFFINITY,
-                    keys::NUM_PROCESSES,
-                    keys::LIMIT_DEV_ACCESS,
-                ]
-                .iter()
-                .any(|skip| key.contains(skip))
-                {
-                    continue;
+            for (entry, copy) in section.entries().zip(copied.iter()) {
+                if *copy {
+                    self.key(&entry.key.compact(), Value::Text(&entry.value.compact()))?;
                 }
-                self.key(&key, Value::Text(&entry.value.compact()))?;
             }
             let owner = Owner::Process {
                 section: index,
