@@ -26,6 +26,7 @@ use qsal_core::ring::{Firmware, Layout, PairShape};
 use crate::LinuxError;
 use crate::attachment::{Faults, Health, Shared};
 use crate::dma::Region;
+use crate::platform::current_pid;
 
 /// The rings of one attachment and what its engine reports.
 #[derive(Debug)]
@@ -65,13 +66,6 @@ pub(crate) struct EngineHandle {
     pub answered: Arc<AtomicU64>,
     /// Passes over this attachment's rings while not stalled.
     pub beats: Arc<AtomicU64>,
-}
-
-fn current_pid() -> u32 {
-    rustix::process::getpid()
-        .as_raw_nonzero()
-        .get()
-        .unsigned_abs()
 }
 
 /// Serves `job` from now on (starting the process's engine thread if there is none).

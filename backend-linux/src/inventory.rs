@@ -180,6 +180,20 @@ impl Inventory {
             .all(|a| self.device(*a).is_some_and(|d| d.up))
     }
 
+    /// The device nodes a container using `slots` needs: those of every device that has one of
+    /// them, sorted, each once (none for emulated devices).
+    pub fn nodes_of<'s>(&self, slots: impl IntoIterator<Item = &'s Slot>) -> Vec<PathBuf> {
+        let mut nodes: Vec<PathBuf> = slots
+            .into_iter()
+            .flat_map(|s| s.devices.iter())
+            .filter_map(|a| self.device(*a))
+            .flat_map(|d| d.nodes.iter().cloned())
+            .collect();
+        nodes.sort();
+        nodes.dedup();
+        nodes
+    }
+
     /// The distinct resources, sorted.
     pub fn resources(&self) -> Vec<String> {
         let mut all: Vec<String> = self.slots.iter().map(|s| s.resource.clone()).collect();

@@ -66,12 +66,17 @@ fn read_command_name() -> heapless::String<16> {
     out
 }
 
+/// This process's id (after a `fork`, the child's).
+pub(crate) fn current_pid() -> u32 {
+    rustix::process::getpid()
+        .as_raw_nonzero()
+        .get()
+        .unsigned_abs()
+}
+
 impl Platform for LinuxPlatform {
     fn process_id(&self) -> u32 {
-        rustix::process::getpid()
-            .as_raw_nonzero()
-            .get()
-            .unsigned_abs()
+        current_pid()
     }
 
     fn holder(&self) -> Holder {

@@ -20,6 +20,7 @@ use rustix::fs::{Mode, OFlags};
 use rustix::mm::{MapFlags, ProtFlags};
 
 use crate::LinuxError;
+use crate::platform::current_pid;
 
 /// A shared read-write mapping of (the first `len` bytes of) a file.
 #[derive(Debug)]
@@ -67,13 +68,6 @@ pub fn release_spares() {
     }
 }
 
-fn current_pid() -> u32 {
-    rustix::process::getpid()
-        .as_raw_nonzero()
-        .get()
-        .unsigned_abs()
-}
-
 // SAFETY: the mapping is plain shared memory; every access goes through atomic operations, so sharing
 // the handle between threads is sound.
 unsafe impl Send for Mapping {}
@@ -101,18 +95,15 @@ impl Mapping {
         let spare = {
             let mut spares = SPARE_MAPPINGS.lock();
             // Another process's spares (a parent's, inherited through fork) are ours to unmap.
-            let inherited: Vec<Spare> = {
-                let (mine, theirs) = std::mem::take(&mut *spares)
-                    .into_iter()
-                    .partition(|s| s.keeper == pid);
-                *spares = mine;
-                theirs
-            };
-            for old in inherited {
+            spares.retain(|old| {
+                if old.keeper == pid {
+                    return true;
+                }
                 // SAFETY: `base`/`len` are what `mmap` returned for a mapping no `Mapping` owns any
                 // more (it became a spare when dropped); in this child nothing else refers to it.
                 let _ = unsafe { rustix::mm::munmap(old.base as *mut _, old.len) };
-            }
+                false
+            });
             spares
                 .iter()
                 .position(|s| s.len == len)
@@ -266,14 +257,15 @@ impl Mapping {
 
 impl Drop for Mapping {
     fn drop(&mut self) {
-        if self.keeper == Some(current_pid()) {
+        let pid = current_pid();
+        if self.keeper == Some(pid) {
             let mut spares = SPARE_MAPPINGS.lock();
             if spares.len() < SPARES {
                 spares.push(Spare {
                     base: self.base.as_ptr() as usize,
                     len: self.len,
                     path: std::mem::take(&mut self.path),
-                    keeper: current_pid(),
+                    keeper: pid,
                 });
                 return;
             }

@@ -74,15 +74,7 @@ pub fn container_response(
             envs.insert(format!("QSAL_SLOT_{k}"), slot.name.clone());
         }
     }
-    let mut nodes: Vec<String> = slots
-        .iter()
-        .flat_map(|s| s.devices.iter())
-        .filter_map(|a| snapshot.inventory.device(*a))
-        .flat_map(|d| d.nodes.iter())
-        .map(|p| p.display().to_string())
-        .collect();
-    nodes.sort();
-    nodes.dedup();
+    let nodes = snapshot.inventory.nodes_of(slots.iter().copied());
     Ok(api::ContainerAllocateResponse {
         envs: envs.into_iter().collect(),
         mounts: vec![api::Mount {
@@ -92,10 +84,13 @@ pub fn container_response(
         }],
         devices: nodes
             .into_iter()
-            .map(|path| api::DeviceSpec {
-                container_path: path.clone(),
-                host_path: path,
-                permissions: "rw".into(),
+            .map(|path| {
+                let path = path.display().to_string();
+                api::DeviceSpec {
+                    container_path: path.clone(),
+                    host_path: path,
+                    permissions: "rw".into(),
+                }
             })
             .collect(),
         annotations: Default::default(),

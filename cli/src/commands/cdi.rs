@@ -120,14 +120,7 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
         .slots
         .iter()
         .map(|slot| {
-            let mut nodes: Vec<String> = slot
-                .devices
-                .iter()
-                .filter_map(|a| inventory.device(*a))
-                .flat_map(|d| d.nodes.iter().map(|p| p.display().to_string()))
-                .collect();
-            nodes.sort();
-            nodes.dedup();
+            let nodes = inventory.nodes_of([slot]);
             Device {
                 name: slot.id.clone(),
                 container_edits: Edits {
@@ -135,7 +128,12 @@ pub fn run(args: &Args) -> Result<ExitCode, CliError> {
                         format!("QSAL_SLOT={}", slot.name),
                         format!("QAT_SECTION_NAME={}", slot.section),
                     ],
-                    device_nodes: nodes.into_iter().map(|path| Node { path }).collect(),
+                    device_nodes: nodes
+                        .iter()
+                        .map(|p| Node {
+                            path: p.display().to_string(),
+                        })
+                        .collect(),
                     mounts: Vec::new(),
                 },
             }
