@@ -16,6 +16,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use qsal_core::names::check_name;
@@ -152,6 +153,38 @@ pub fn read_record(file: &File) -> Result<Holder, LinuxError> {
     Ok(holder)
 }
 
+/// How long a lock attempt waits out shared locks before it calls the lease held. A probe's
+/// shared lock lasts microseconds; only a group member holding one on purpose lasts longer, and
+/// that can at worst deny the slot.
+const PROBE_WAIT: Duration = Duration::from_millis(20);
+
+/// Takes the exclusive lock of an open lease file without blocking on a holder: `Ok(false)` when
+/// someone holds the lease. A [`probe_holder`]'s momentary shared lock is waited out instead of
+/// being mistaken for a holder, so a health probe never makes a free slot look held (which
+/// would fail a start pinned to that slot).
+pub(crate) fn lock_exclusive(file: &File) -> Result<bool, LinuxError> {
+    let lock_error = |e: rustix::io::Errno| LinuxError::io("lock", file.path(), e.into());
+    let deadline = Instant::now() + PROBE_WAIT;
+    loop {
+        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(true),
+            Err(rustix::io::Errno::WOULDBLOCK) => {}
+            Err(e) => return Err(lock_error(e)),
+        }
+        // A shared lock is granted exactly when nobody holds the lease (only probes are in the
+        // way); it is dropped again at once so that it never blocks anyone itself.
+        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockShared) {
+            Ok(()) => rustix::fs::flock(file.fd(), FlockOperation::Unlock).map_err(lock_error)?,
+            Err(rustix::io::Errno::WOULDBLOCK) => return Ok(false),
+            Err(e) => return Err(lock_error(e)),
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::yield_now();
+    }
+}
+
 /// Who holds the lease of an open lease file: a momentary shared lock fails exactly when someone
 /// holds the exclusive lease.
 pub(crate) fn probe_holder(file: &File) -> Result<Option<Holder>, LinuxError> {
@@ -171,10 +204,8 @@ impl SlotRegistry for LinuxRegistry {
 
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
         let file = self.open(name, Access::Write)?;
-        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => {}
-            Err(rustix::io::Errno::WOULDBLOCK) => return Ok(None),
-            Err(e) => return Err(LinuxError::io("lock", file.path(), e.into())),
+        if !lock_exclusive(&file)? {
+            return Ok(None);
         }
         if !still_linked(file.fd(), &file)? {
             // Removed between our open and our lock (a new device set is being written).
@@ -189,9 +220,8 @@ impl SlotRegistry for LinuxRegistry {
         }))
     }
 
-    /// Probes with a momentary shared lock on a fresh descriptor. (A start racing this probe may
-    /// find the name busy for that instant and move on to the next name; no name is ever granted
-    /// twice.)
+    /// Probes with a momentary shared lock on a fresh descriptor (a start racing the probe waits
+    /// it out, see [`lock_exclusive`]).
     fn holder(&self, name: &str) -> Result<Option<Holder>, LinuxError> {
         probe_holder(&self.open(name, Access::Read)?)
     }

@@ -17,12 +17,11 @@ use std::collections::BTreeSet;
 
 use qsal_core::config::expanded::{self, Expanded};
 use qsal_core::platform::Holder;
-use rustix::fs::FlockOperation;
 
 use crate::LinuxError;
 use crate::device_file::parse_file_name;
 use crate::dir::{Access, Dir, File};
-use crate::leases::{lease_file, open_lease, probe_holder, read_record};
+use crate::leases::{lease_file, lock_exclusive, open_lease, probe_holder, read_record};
 use crate::runtime::{DEVICES, LEASES, Opened, RuntimeDir};
 
 /// Prefix of the temporary directories `up` and `down` use (left over only by a crash).
@@ -148,14 +147,12 @@ fn lock_all(opened: &Opened, leases: &Dir) -> Result<Leases, LinuxError> {
             leases.remove_tree(&entry)?;
             continue;
         };
-        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => found.locked.push((name.to_string(), file)),
-            Err(rustix::io::Errno::WOULDBLOCK) => {
-                found
-                    .held
-                    .push((name.to_string(), read_record(&file).unwrap_or_default()));
-            }
-            Err(e) => return Err(LinuxError::io("lock", file.path(), e.into())),
+        if lock_exclusive(&file)? {
+            found.locked.push((name.to_string(), file));
+        } else {
+            found
+                .held
+                .push((name.to_string(), read_record(&file).unwrap_or_default()));
         }
     }
     Ok(found)

@@ -257,6 +257,40 @@ fn probe_takes_nothing() {
 }
 
 #[test]
+fn a_health_probe_never_makes_a_free_slot_look_held() {
+    // A device plugin probes every lease while containers start on the slots it allocated
+    // (QSAL_SLOT): a start that met a probe's momentary shared lock used to be refused.
+    let dir = TempDir::new("probe-race");
+    let runtime = runtime(&dir, 1, &[("SSL", 2, 0)]);
+    let registry = LinuxRegistry::new(&runtime);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let holder = qsal_core::platform::Holder::default();
+    std::thread::scope(|scope| {
+        let prober = scope.spawn(|| {
+            let probes = LinuxRegistry::new(&runtime);
+            let mut count = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                probes.holder("SSL_INT_1").expect("probe");
+                count += 1;
+            }
+            count
+        });
+        let (mut refused, mut granted_twice) = (0, 0);
+        for _ in 0..3000 {
+            let lease = registry.try_lease("SSL_INT_1", &holder);
+            refused += usize::from(!matches!(lease, Ok(Some(_))));
+            // A real holder is still reported at once, probes or not.
+            let second = registry.try_lease("SSL_INT_1", &holder);
+            granted_twice += usize::from(!matches!(second, Ok(None)));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let probes = prober.join().expect("prober");
+        assert!(probes > 0, "the prober never ran");
+        assert_eq!((refused, granted_twice), (0, 0), "over {probes} probes");
+    });
+}
+
+#[test]
 fn unsafe_names_are_rejected_before_any_path_is_built() {
     let dir = TempDir::new("unsafe");
     let runtime = runtime(&dir, 1, &[("SSL", 2, 0)]);
