@@ -160,9 +160,10 @@ const PROBE_WAIT: Duration = Duration::from_millis(20);
 
 /// Takes the exclusive lock of an open lease file without blocking on a holder: `Ok(false)` when
 /// someone holds the lease. A [`probe_holder`]'s momentary shared lock is waited out instead of
-/// being mistaken for a holder, so a health probe never makes `up`/`down` count a free slot as
-/// held, and a pinned start is never refused for it. (A search over many names does not pay the
-/// second `flock` per held name: it moves on to the next name instead.)
+/// being mistaken for a holder, so a health probe (`qsal status`, the Kubernetes plugin) never
+/// makes a free slot look held: a search still gets the lowest free name, as the kernel's would,
+/// a start pinned to the slot (`QSAL_SLOT`) is not refused, and `down` does not count it as
+/// held. A held name costs one more `flock` than a bare attempt.
 pub(crate) fn lock_exclusive(file: &File) -> Result<bool, LinuxError> {
     let lock_error = |e: rustix::io::Errno| LinuxError::io("lock", file.path(), e.into());
     let deadline = Instant::now() + PROBE_WAIT;
@@ -186,22 +187,6 @@ pub(crate) fn lock_exclusive(file: &File) -> Result<bool, LinuxError> {
     }
 }
 
-/// Completes a lease whose file this process has just locked: checks that the file was not removed
-/// meanwhile and writes the holder record.
-fn lease_locked(file: File, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
-    if !still_linked(file.fd(), &file)? {
-        // Removed between our open and our lock (a new device set is being written).
-        return Err(LinuxError::LeaseFileMissing(file.path().to_path_buf()));
-    }
-    write_record(&file, holder)?;
-    let path = file.path().to_path_buf();
-    Ok(Some(LinuxLease {
-        fd: file.into_fd(),
-        name: name.to_string(),
-        path,
-    }))
-}
-
 /// Who holds the lease of an open lease file: a momentary shared lock fails exactly when someone
 /// holds the exclusive lease.
 pub(crate) fn probe_holder(file: &File) -> Result<Option<Holder>, LinuxError> {
@@ -221,33 +206,24 @@ impl SlotRegistry for LinuxRegistry {
 
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
         let file = self.open(name, Access::Write)?;
-        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => {}
-            Err(rustix::io::Errno::WOULDBLOCK) => return Ok(None),
-            Err(e) => return Err(LinuxError::io("lock", file.path(), e.into())),
-        }
-        lease_locked(file, name, holder)
-    }
-
-    /// Waits out a probe's momentary shared lock ([`lock_exclusive`]): a start pinned to `name`
-    /// (`QSAL_SLOT`) is never refused because a device plugin was checking the slot's health.
-    fn try_lease_only(
-        &self,
-        name: &str,
-        holder: &Holder,
-    ) -> Result<Option<LinuxLease>, LinuxError> {
-        let file = self.open(name, Access::Write)?;
         if !lock_exclusive(&file)? {
             return Ok(None);
         }
-        lease_locked(file, name, holder)
+        if !still_linked(file.fd(), &file)? {
+            // Removed between our open and our lock (a new device set is being written).
+            return Err(LinuxError::LeaseFileMissing(file.path().to_path_buf()));
+        }
+        write_record(&file, holder)?;
+        let path = file.path().to_path_buf();
+        Ok(Some(LinuxLease {
+            fd: file.into_fd(),
+            name: name.to_string(),
+            path,
+        }))
     }
 
-    // Removed between our open and our lock (a new device set is being written).
-
-    /// Probes with a momentary shared lock on a fresh descriptor. A search racing the probe may
-    /// find the name busy for that instant and move on to the next name (no name is ever granted
-    /// twice); a pinned start and `up`/`down` wait it out ([`lock_exclusive`]).
+    /// Probes with a momentary shared lock on a fresh descriptor (a start racing the probe waits
+    /// it out, see [`lock_exclusive`]).
     fn holder(&self, name: &str) -> Result<Option<Holder>, LinuxError> {
         probe_holder(&self.open(name, Access::Read)?)
     }

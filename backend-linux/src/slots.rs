@@ -115,19 +115,6 @@ impl<N: SlotNode> SlotRegistry for LinuxSlots<N> {
         }
     }
 
-    fn try_lease_only(
-        &self,
-        name: &str,
-        holder: &Holder,
-    ) -> Result<Option<Self::Lease>, LinuxError> {
-        match self {
-            Self::Files(files) => Ok(files
-                .try_lease_only(name, holder)?
-                .map(LinuxSlotLease::File)),
-            Self::Kernel(_) => Ok(None),
-        }
-    }
-
     fn holder(&self, name: &str) -> Result<Option<Holder>, LinuxError> {
         match self {
             Self::Files(files) => files.holder(name),

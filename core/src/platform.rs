@@ -210,18 +210,6 @@ pub trait SlotRegistry: ErrorType {
     /// Atomically leases `name` for `holder`; `Ok(None)` when someone else holds it.
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<Self::Lease>, Self::Error>;
 
-    /// Leases `name` like [`SlotRegistry::try_lease`] when `name` is the only slot the caller may
-    /// take (a pinned start): a backend whose [`SlotRegistry::holder`] probe can make a free name
-    /// look busy for an instant waits such a probe out here instead of reporting the name held.
-    /// The search over many names uses `try_lease`, which may simply move on to the next name.
-    fn try_lease_only(
-        &self,
-        name: &str,
-        holder: &Holder,
-    ) -> Result<Option<Self::Lease>, Self::Error> {
-        self.try_lease(name, holder)
-    }
-
     /// Who holds `name` right now (`None` when it is free). Must not take the lease.
     fn holder(&self, name: &str) -> Result<Option<Holder>, Self::Error>;
 

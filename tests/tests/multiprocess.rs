@@ -262,12 +262,18 @@ fn probe_takes_nothing() {
 }
 
 #[test]
-fn a_health_probe_never_fails_a_pinned_start_or_a_down() {
+fn a_health_probe_never_changes_a_start_or_fails_a_pinned_start_or_a_down() {
     // A device plugin probes every lease while containers start on the slots it allocated
-    // (QSAL_SLOT) and operators run `qsal down`: a pinned start or a `down` that met a probe's
-    // momentary shared lock used to be refused as if the slot were held.
+    // (QSAL_SLOT) and operators run `qsal down`: a start, a pinned start or a `down` that met a
+    // probe's momentary shared lock used to take the probe for a holder (the search skipped the
+    // slot, the pinned start and `down` were refused).
     let dir = TempDir::new("probe-race");
     let runtime = runtime(&dir, 1, &[("SSL", 2, 0)]);
+    let any: LinuxSal = Sal::new(
+        LinuxPlatform::new(),
+        LinuxDevices::new(&runtime),
+        LinuxSlots::new(SlotSource::Files, &runtime),
+    );
     let pinned: LinuxSal = Sal::new(
         LinuxPlatform::new().with_pinned_slot(Some("SSL_INT_1")),
         LinuxDevices::new(&runtime),
@@ -280,6 +286,7 @@ fn a_health_probe_never_fails_a_pinned_start_or_a_down() {
             let mut count = 0u32;
             while !stop.load(Ordering::Relaxed) {
                 // Errors are expected once `down` has removed the lease files.
+                let _ = probes.holder("SSL_INT_0");
                 let _ = probes.holder("SSL_INT_1");
                 count += 1;
             }
@@ -296,6 +303,16 @@ fn a_health_probe_never_fails_a_pinned_start_or_a_down() {
                         .map(|lease| lease.is_some());
                     assert!(matches!(other, Ok(false)), "{other:?}");
                     pinned.stop().expect("stop");
+                }
+                Err(e) => refused.push(format!("{e:?}")),
+            }
+            match any.start(b"SSL") {
+                Ok(started) if started.section.as_str() == "SSL_INT_0" => {
+                    any.stop().expect("stop");
+                }
+                Ok(started) => {
+                    refused.push(format!("took {} with SSL_INT_0 free", started.section));
+                    any.stop().expect("stop");
                 }
                 Err(e) => refused.push(format!("{e:?}")),
             }

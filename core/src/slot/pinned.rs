@@ -58,7 +58,7 @@ fn lease_in<D: Devices, R: SlotRegistry>(
     let mut slot = super::SlotName::new();
     slot.push_str(name).map_err(|_| PinnedError::NotASlot)?;
     match registry
-        .try_lease_only(&slot, holder)
+        .try_lease(&slot, holder)
         .map_err(|e| search(SearchError::Registry(e)))?
     {
         Some(lease) => Ok(Grant {
