@@ -51,6 +51,8 @@ pub struct LinuxRegistry {
 struct Dirs {
     opened: Opened,
     leases: Dir,
+    /// The search's budget for waiting out probes.
+    wait: ProbeWait,
 }
 
 /// The file name of the lease of `name`, after checking that `name` is a safe file name.
@@ -77,7 +79,11 @@ impl LinuxRegistry {
     fn open_dirs(&self) -> Result<Arc<Dirs>, LinuxError> {
         let opened = self.runtime.open_existing()?;
         let leases = opened.require(LEASES)?;
-        Ok(Arc::new(Dirs { opened, leases }))
+        Ok(Arc::new(Dirs {
+            opened,
+            leases,
+            wait: ProbeWait::default(),
+        }))
     }
 
     /// The directories of the search in progress, or freshly opened ones.
@@ -153,10 +159,32 @@ pub fn read_record(file: &File) -> Result<Holder, LinuxError> {
     Ok(holder)
 }
 
-/// How long a lock attempt waits out shared locks before it calls the lease held. A probe's
-/// shared lock lasts microseconds; only a group member holding one on purpose lasts longer, and
-/// that can at worst deny the slot.
-const PROBE_WAIT: Duration = Duration::from_millis(20);
+/// How long the lease attempts of one search (or one `up`/`down` sweep) wait out shared locks in
+/// total before calling the rest held. A probe's shared lock lasts microseconds, or a scheduler
+/// slice or two when its thread is preempted on a loaded machine; only a group member holding
+/// one on purpose lasts longer, and that can at worst deny the slot (after this delay).
+const PROBE_WAIT: Duration = Duration::from_millis(500);
+
+/// Lock attempts that only yield the processor before they start sleeping between attempts.
+const PROBE_YIELDS: u32 = 16;
+
+/// The pause between two lock attempts after [`PROBE_YIELDS`].
+const PROBE_PAUSE: Duration = Duration::from_micros(50);
+
+/// The probe-waiting budget of one search or sweep: its deadline is set by its first wait, so
+/// however many names are probed at that moment, the whole search waits [`PROBE_WAIT`] at most.
+#[derive(Debug, Default)]
+pub(crate) struct ProbeWait(Mutex<Option<Instant>>);
+
+impl ProbeWait {
+    /// When waiting stops.
+    fn deadline(&self) -> Instant {
+        *self
+            .0
+            .lock()
+            .get_or_insert_with(|| Instant::now() + PROBE_WAIT)
+    }
+}
 
 /// Takes the exclusive lock of an open lease file without blocking on a holder: `Ok(false)` when
 /// someone holds the lease. A [`probe_holder`]'s momentary shared lock is waited out instead of
@@ -164,10 +192,9 @@ const PROBE_WAIT: Duration = Duration::from_millis(20);
 /// makes a free slot look held: a search still gets the lowest free name, as the kernel's would,
 /// a start pinned to the slot (`QSAL_SLOT`) is not refused, and `down` does not count it as
 /// held. A held name costs one more `flock` than a bare attempt.
-pub(crate) fn lock_exclusive(file: &File) -> Result<bool, LinuxError> {
+pub(crate) fn lock_exclusive(file: &File, wait: &ProbeWait) -> Result<bool, LinuxError> {
     let lock_error = |e: rustix::io::Errno| LinuxError::io("lock", file.path(), e.into());
-    let deadline = Instant::now() + PROBE_WAIT;
-    loop {
+    for attempt in 0u32.. {
         match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => return Ok(true),
             Err(rustix::io::Errno::WOULDBLOCK) => {}
@@ -180,11 +207,16 @@ pub(crate) fn lock_exclusive(file: &File) -> Result<bool, LinuxError> {
             Err(rustix::io::Errno::WOULDBLOCK) => return Ok(false),
             Err(e) => return Err(lock_error(e)),
         }
-        if Instant::now() >= deadline {
-            return Ok(false);
+        if Instant::now() >= wait.deadline() {
+            break;
         }
-        std::thread::yield_now();
+        if attempt < PROBE_YIELDS {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(PROBE_PAUSE);
+        }
     }
+    Ok(false)
 }
 
 /// Who holds the lease of an open lease file: a momentary shared lock fails exactly when someone
@@ -205,8 +237,9 @@ impl SlotRegistry for LinuxRegistry {
     type Lease = LinuxLease;
 
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
-        let file = self.open(name, Access::Write)?;
-        if !lock_exclusive(&file)? {
+        let dirs = self.dirs()?;
+        let file = open_lease(&dirs.opened, &dirs.leases, name, Access::Write)?;
+        if !lock_exclusive(&file, &dirs.wait)? {
             return Ok(None);
         }
         if !still_linked(file.fd(), &file)? {

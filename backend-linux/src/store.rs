@@ -21,7 +21,7 @@ use qsal_core::platform::Holder;
 use crate::LinuxError;
 use crate::device_file::parse_file_name;
 use crate::dir::{Access, Dir, File};
-use crate::leases::{lease_file, lock_exclusive, open_lease, probe_holder, read_record};
+use crate::leases::{ProbeWait, lease_file, lock_exclusive, open_lease, probe_holder, read_record};
 use crate::runtime::{DEVICES, LEASES, Opened, RuntimeDir};
 
 /// Prefix of the temporary directories `up` and `down` use (left over only by a crash).
@@ -137,6 +137,7 @@ fn lock_all(opened: &Opened, leases: &Dir) -> Result<Leases, LinuxError> {
         locked: Vec::new(),
         held: Vec::new(),
     };
+    let wait = ProbeWait::default();
     for (entry, _) in leases.entries()? {
         let name = entry
             .strip_suffix(".lease")
@@ -147,7 +148,7 @@ fn lock_all(opened: &Opened, leases: &Dir) -> Result<Leases, LinuxError> {
             leases.remove_tree(&entry)?;
             continue;
         };
-        if lock_exclusive(&file)? {
+        if lock_exclusive(&file, &wait)? {
             found.locked.push((name.to_string(), file));
         } else {
             found

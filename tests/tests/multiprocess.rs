@@ -1,20 +1,15 @@
 //! Real processes on the Linux backend: grant order, exhaustion, `kill -9`, fork, a 30-process race
-//! for 20 slots, probe (and probes racing pinned starts and `down`), unsafe names, and a non-root
-//! user who only has group access.
+//! for 20 slots, probe, unsafe names, and a non-root user who only has group access.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::os::unix::process::CommandExt as _;
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use qsal_backend_linux::{
-    LinuxDevices, LinuxPlatform, LinuxRegistry, LinuxSal, LinuxSlots, RuntimeDir, SlotSource, store,
-};
+use qsal_backend_linux::{LinuxRegistry, RuntimeDir};
 use qsal_core::DeviceType;
 use qsal_core::platform::SlotRegistry;
-use qsal_core::sal::Sal;
 use qsal_tests::{TempDir, up, user_config};
 
 /// A running `qsal-worker`.
@@ -259,71 +254,6 @@ fn probe_takes_nothing() {
         None
     );
     holder.finish();
-}
-
-#[test]
-fn a_health_probe_never_changes_a_start_or_fails_a_pinned_start_or_a_down() {
-    // A device plugin probes every lease while containers start on the slots it allocated
-    // (QSAL_SLOT) and operators run `qsal down`: a start, a pinned start or a `down` that met a
-    // probe's momentary shared lock used to take the probe for a holder (the search skipped the
-    // slot, the pinned start and `down` were refused).
-    let dir = TempDir::new("probe-race");
-    let runtime = runtime(&dir, 1, &[("SSL", 2, 0)]);
-    let any: LinuxSal = Sal::new(
-        LinuxPlatform::new(),
-        LinuxDevices::new(&runtime),
-        LinuxSlots::new(SlotSource::Files, &runtime),
-    );
-    let pinned: LinuxSal = Sal::new(
-        LinuxPlatform::new().with_pinned_slot(Some("SSL_INT_1")),
-        LinuxDevices::new(&runtime),
-        LinuxSlots::new(SlotSource::Files, &runtime),
-    );
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let prober = scope.spawn(|| {
-            let probes = LinuxRegistry::new(&runtime);
-            let mut count = 0u32;
-            while !stop.load(Ordering::Relaxed) {
-                // Errors are expected once `down` has removed the lease files.
-                let _ = probes.holder("SSL_INT_0");
-                let _ = probes.holder("SSL_INT_1");
-                count += 1;
-            }
-            count
-        });
-        let mut refused = Vec::new();
-        for _ in 0..2000 {
-            match pinned.start(b"SSL") {
-                Ok(started) => {
-                    assert_eq!(started.section.as_str(), "SSL_INT_1");
-                    // A real holder is still refused at once, probes or not.
-                    let other = LinuxRegistry::new(&runtime)
-                        .try_lease("SSL_INT_1", &Default::default())
-                        .map(|lease| lease.is_some());
-                    assert!(matches!(other, Ok(false)), "{other:?}");
-                    pinned.stop().expect("stop");
-                }
-                Err(e) => refused.push(format!("{e:?}")),
-            }
-            match any.start(b"SSL") {
-                Ok(started) if started.section.as_str() == "SSL_INT_0" => {
-                    any.stop().expect("stop");
-                }
-                Ok(started) => {
-                    refused.push(format!("took {} with SSL_INT_0 free", started.section));
-                    any.stop().expect("stop");
-                }
-                Err(e) => refused.push(format!("{e:?}")),
-            }
-        }
-        let down = store::remove_devices(&runtime, false, || {}).map_err(|e| e.to_string());
-        stop.store(true, Ordering::Relaxed);
-        let probes = prober.join().expect("prober");
-        assert!(probes > 0, "the prober never ran");
-        assert_eq!(refused, Vec::<String>::new(), "over {probes} probes");
-        assert!(down.is_ok(), "{down:?}");
-    });
 }
 
 #[test]
