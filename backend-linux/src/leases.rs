@@ -190,23 +190,28 @@ impl ProbeWait {
 /// someone holds the lease. A [`probe_holder`]'s momentary shared lock is waited out instead of
 /// being mistaken for a holder, so a health probe (`qsal status`, the Kubernetes plugin) never
 /// makes a free slot look held: a search still gets the lowest free name, as the kernel's would,
-/// a start pinned to the slot (`QSAL_SLOT`) is not refused, and `down` does not count it as
-/// held. A held name costs one more `flock` than a bare attempt.
+/// a start pinned to the slot (`QSAL_SLOT`) is not refused, and `down` does not count it as held.
+///
+/// The shared lock comes first: it is refused exactly when someone holds the lease, so a held
+/// name still costs one `flock`; a free one costs a second to upgrade.
 pub(crate) fn lock_exclusive(file: &File, wait: &ProbeWait) -> Result<bool, LinuxError> {
     let lock_error = |e: rustix::io::Errno| LinuxError::io("lock", file.path(), e.into());
     for attempt in 0u32.. {
+        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockShared) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) => return Ok(false),
+            Err(e) => return Err(lock_error(e)),
+        }
+        // Nobody holds it. The upgrade is refused only while someone else has a shared lock too
+        // (a probe, or another starter between these two calls).
         match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => return Ok(true),
             Err(rustix::io::Errno::WOULDBLOCK) => {}
             Err(e) => return Err(lock_error(e)),
         }
-        // A shared lock is granted exactly when nobody holds the lease (only probes are in the
-        // way); it is dropped again at once so that it never blocks anyone itself.
-        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockShared) {
-            Ok(()) => rustix::fs::flock(file.fd(), FlockOperation::Unlock).map_err(lock_error)?,
-            Err(rustix::io::Errno::WOULDBLOCK) => return Ok(false),
-            Err(e) => return Err(lock_error(e)),
-        }
+        // Linux drops the shared lock when an upgrade fails; make sure of it, so that waiting
+        // never blocks anyone else's upgrade.
+        rustix::fs::flock(file.fd(), FlockOperation::Unlock).map_err(lock_error)?;
         if Instant::now() >= wait.deadline() {
             break;
         }
