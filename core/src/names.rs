@@ -5,7 +5,7 @@
 //! (`ADF_USER_SECTION_NAME_FORMAT`, `ADF_LIMITED_USER_SECTION_NAME_FORMAT`). Because qsal uses these
 //! names as lease file names, a name is only accepted when it cannot be read as a path.
 
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use crate::limits::MAX_STR_LEN;
 use crate::strings::NameBuf;
@@ -13,13 +13,36 @@ use crate::strings::NameBuf;
 /// Builds the derived section name of process `index` of section `base`.
 pub fn derived_name(base: &str, limit_dev_access: bool, accel_id: u32, index: u32) -> NameBuf {
     let mut name = NameBuf::new();
-    // 127 (base) + 29 (the longest suffix) fits in 160.
-    let _ = if limit_dev_access {
-        write!(name, "{base}_DEV{accel_id}_INT_{index}")
-    } else {
-        write!(name, "{base}_INT_{index}")
-    };
+    // 127 (base) + 29 (the longest suffix) fits in 160. Appended piece by piece rather than
+    // through `core::fmt`: every slot search builds one name per slot it looks at.
+    let _ = (|| {
+        name.push_str(base)?;
+        if limit_dev_access {
+            name.push_str("_DEV")?;
+            push_decimal(&mut name, accel_id)?;
+        }
+        name.push_str("_INT_")?;
+        push_decimal(&mut name, index)
+    })();
     name
+}
+
+/// Appends `value` in decimal.
+fn push_decimal(name: &mut NameBuf, value: u32) -> Result<(), heapless::CapacityError> {
+    let mut digits = [0u8; 10];
+    let mut first = digits.len();
+    let mut rest = value;
+    for (at, digit) in digits.iter_mut().enumerate().rev() {
+        let at_digit = usize::try_from(rest % 10).unwrap_or(0);
+        *digit = b"0123456789".get(at_digit).copied().unwrap_or(b'0');
+        first = at;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let text = digits.get(first..).unwrap_or_default();
+    name.push_str(core::str::from_utf8(text).unwrap_or_default())
 }
 
 /// If `name` has the form of a derived section name (`S_INT_<n>` or `S_DEV<d>_INT_<n>`), its base
@@ -124,6 +147,25 @@ mod tests {
     fn derived_names_follow_the_driver_format() {
         assert_eq!(derived_name("SSL", false, 3, 7).as_str(), "SSL_INT_7");
         assert_eq!(derived_name("SSL", true, 3, 7).as_str(), "SSL_DEV3_INT_7");
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            1000,
+            65_535,
+            999_999_999,
+            1_000_000_000,
+            u32::MAX,
+        ] {
+            assert_eq!(
+                derived_name("S", true, n, n).as_str(),
+                format!("S_DEV{n}_INT_{n}"),
+                "{n}"
+            );
+        }
         let long = "A".repeat(127);
         assert_eq!(
             derived_name(&long, true, u32::MAX, u32::MAX).len(),

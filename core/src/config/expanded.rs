@@ -12,6 +12,7 @@ use super::keys::{self, SectionKind};
 use super::lex::{self, Line};
 use super::locate::{self, SectionText};
 use super::text::{Text, name_hash, same_name};
+use super::user::UserSection;
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Span};
 use crate::expand::MAX_BANKS;
 use crate::names::derived_base;
@@ -34,6 +35,10 @@ pub struct SectionSpan {
     pub body_at: u32,
     /// Length of the body.
     pub body_len: u32,
+    /// `LimitDevAccess` as [`UserSection::read_limit_dev_access`] reads it, read once here
+    /// because every slot search asks for it; `None` for a name shaped like a derived section,
+    /// which is never asked (and is read from the text if it is).
+    pub limit_dev_access: Option<bool>,
 }
 
 /// Indexes every section of `text` into `push`, which returns `false` when its storage is full.
@@ -43,12 +48,16 @@ pub fn index(text: &[u8], mut push: impl FnMut(SectionSpan) -> bool) -> bool {
         return false;
     }
     for section in locate::sections(text) {
+        let name = section.name.compact();
         let span = SectionSpan {
-            hash: name_hash(&section.name.compact()),
+            hash: name_hash(&name),
             name_at: offset(section.name_at),
             name_len: offset(section.name.raw().len()),
             body_at: offset(section.body_at),
             body_len: offset(section.body.len()),
+            limit_dev_access: derived_base(&name).is_none().then(|| {
+                UserSection::read_limit_dev_access(|key| locate::value(section.body, key))
+            }),
         };
         if !push(span) {
             return false;
@@ -114,12 +123,32 @@ impl<'a> Expanded<'a> {
         if !self.complete {
             return locate::section(self.text, name);
         }
+        self.span(name).map(|s| self.slice(s.body_at, s.body_len))
+    }
+
+    /// The index entry of the first section named `name` (with a complete index).
+    fn span(&self, name: &str) -> Option<&'a SectionSpan> {
         let hash = name_hash(name);
         self.index
             .iter()
             .filter(|s| s.hash == hash)
             .find(|s| same_name(self.slice(s.name_at, s.name_len), name))
-            .map(|s| self.slice(s.body_at, s.body_len))
+    }
+
+    /// `LimitDevAccess` of section `name` as [`UserSection::read_limit_dev_access`] reads it, or
+    /// `None` when there is no such section: one lookup answers both, from the index when it has
+    /// the value.
+    pub fn limit_dev_access(&self, name: &str) -> Option<bool> {
+        if self.complete {
+            let span = self.span(name)?;
+            if let Some(limited) = span.limit_dev_access {
+                return Some(limited);
+            }
+        }
+        let body = self.section(name)?;
+        Some(UserSection::read_limit_dev_access(|key| {
+            locate::value(body, key)
+        }))
     }
 
     /// Whether the text has section `name`.
@@ -483,6 +512,36 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
         let users: Vec<String> = view.user_sections().map(|t| t.to_string()).collect();
         assert_eq!(users, ["SSL"]);
         assert!(!index(GOOD.as_bytes(), |_| false));
+    }
+
+    #[test]
+    fn limit_dev_access_is_read_once_into_the_index_and_the_same_without_it() {
+        let text = "[GENERAL]\nx = 1\n[A]\nLimitDevAccess = 1\n[B]\nLimitDevAccess = 0x1\n\
+[C_INT_0]\nLimitDevAccess = 1\n[D]\nNumProcesses = 2\n";
+        let mut spans = Vec::new();
+        assert!(index(text.as_bytes(), |s| {
+            spans.push(s);
+            true
+        }));
+        let limits: Vec<Option<bool>> = spans.iter().map(|s| s.limit_dev_access).collect();
+        // GENERAL and D have none and B's value is not decimal (false, as the kernel reads it);
+        // the derived-shaped name is left to the text.
+        assert_eq!(
+            limits,
+            [Some(false), Some(true), Some(false), None, Some(false)]
+        );
+        let profile = DeviceType::C6xx.profile();
+        let indexed = Expanded::new(text.as_bytes(), &spans, true, profile);
+        let scanned = Expanded::unindexed(text.as_bytes(), profile);
+        for name in ["A", "B", "C_INT_0", "D", "missing"] {
+            let expected = match name {
+                "A" | "C_INT_0" => Some(true),
+                "B" | "D" => Some(false),
+                _ => None,
+            };
+            assert_eq!(indexed.limit_dev_access(name), expected, "{name}");
+            assert_eq!(scanned.limit_dev_access(name), expected, "{name}");
+        }
     }
 
     #[test]

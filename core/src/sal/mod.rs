@@ -32,6 +32,7 @@ use crate::platform::{
 };
 use crate::slot::{
     Grant, PinnedError, SearchError, SlotInfo, SlotName, Tally, for_each_slot, lease_named, search,
+    search_into,
 };
 
 /// The longest pause between two attempts of [`Sal::start_wait`]: short enough that a reload's new
@@ -273,11 +274,16 @@ where
             }
             Choice::NotConfigured => return Err(self.not_configured(base)),
         }
-        let outcome = search(&self.devices, &self.registry, base, Some(&holder))
-            .map_err(|e| self.search_error(base, e))?;
-        outcome
-            .grant
-            .ok_or_else(|| self.all_taken(base, &outcome.tally))
+        let mut tally = Tally::default();
+        search_into(
+            &self.devices,
+            &self.registry,
+            base,
+            Some(&holder),
+            &mut tally,
+        )
+        .map_err(|e| self.search_error(base, e))?
+        .ok_or_else(|| self.all_taken(base, &tally))
     }
 
     /// Leases exactly `slot` of `base` (see [`Platform::pinned_slot`]).

@@ -14,6 +14,7 @@ pub use memory::{MemoryError, MemoryLease, MemoryRegistry};
 pub use pinned::{PinnedError, PinnedResult, lease_named};
 pub use search::{
     Grant, Outcome, SearchError, SlotInfo, Tally, for_each_slot, read_limit_dev_access, search,
+    search_into,
 };
 
 /// A derived section name as leased: at most 31 bytes (the user-space library's limit).

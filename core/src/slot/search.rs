@@ -1,7 +1,6 @@
 //! The slot search itself, and the enumeration of every slot with its holder.
 
 use crate::config::keys::SectionKind;
-use crate::config::user::UserSection;
 use crate::names::derived_name;
 use crate::platform::{Devices, ErrorKind, ErrorType, Holder, SlotRegistry};
 use crate::strings::{Detail, NameBuf, copy, detail};
@@ -75,16 +74,14 @@ pub enum SearchError<DE, RE> {
 pub type SearchResult<T, D, R> =
     Result<T, SearchError<<D as ErrorType>::Error, <R as ErrorType>::Error>>;
 
-/// `LimitDevAccess` of `section` on device `accel_id`, read by [`UserSection`] — the one reading of
-/// every layer.
+/// `LimitDevAccess` of `section` on device `accel_id`, as [`crate::config::user::UserSection`]
+/// reads it (kept in the device's section index by [`crate::config::expanded::Expanded::limit_dev_access`]).
 pub fn read_limit_dev_access<D: Devices>(
     devices: &D,
     accel_id: u32,
     section: &str,
 ) -> Result<bool, D::Error> {
-    devices.with_expanded(accel_id, |e| {
-        UserSection::read_limit_dev_access(|key| e.value(section, key))
-    })
+    devices.with_expanded(accel_id, |e| e.limit_dev_access(section).unwrap_or(false))
 }
 
 /// Searches the derived names of `base`. With `holder`, leases the first free one (and stops
@@ -95,24 +92,39 @@ pub fn search<D: Devices, R: SlotRegistry>(
     base: &str,
     holder: Option<&Holder>,
 ) -> SearchResult<Outcome<R::Lease>, D, R> {
-    registry.begin().map_err(SearchError::Registry)?;
-    let outcome = search_in(devices, registry, base, holder);
-    registry.end();
-    outcome
+    let mut tally = Tally::default();
+    let grant = search_into(devices, registry, base, holder, &mut tally)?;
+    Ok(Outcome { grant, tally })
 }
 
-/// [`search`] between the registry's `begin` and `end`.
+/// [`search`] with the tally written into `tally` (which starts empty) rather than returned:
+/// a start, which only reads the tally when every slot is taken, then moves a small result
+/// instead of the whole [`Outcome`].
+pub fn search_into<D: Devices, R: SlotRegistry>(
+    devices: &D,
+    registry: &R,
+    base: &str,
+    holder: Option<&Holder>,
+    tally: &mut Tally,
+) -> SearchResult<Option<Grant<R::Lease>>, D, R> {
+    registry.begin().map_err(SearchError::Registry)?;
+    let grant = search_in(devices, registry, base, holder, tally);
+    registry.end();
+    grant
+}
+
+/// [`search_into`] between the registry's `begin` and `end`.
 fn search_in<D: Devices, R: SlotRegistry>(
     devices: &D,
     registry: &R,
     base: &str,
     holder: Option<&Holder>,
-) -> SearchResult<Outcome<R::Lease>, D, R> {
+    tally: &mut Tally,
+) -> SearchResult<Option<Grant<R::Lease>>, D, R> {
     let count = devices.count().map_err(SearchError::Devices)?;
     if count == 0 {
         return Err(SearchError::NoDevice);
     }
-    let mut tally = Tally::default();
     let mut found = false;
     let mut shared_seen = 0u32;
     for index in 0..count {
@@ -145,24 +157,21 @@ fn search_in<D: Devices, R: SlotRegistry>(
                 .map_err(|_| SearchError::NameTooLong(name.clone()))?;
             tally.total = tally.total.saturating_add(1);
             match holder {
-                Some(holder) => match usable(registry.try_lease(&slot, holder), &mut tally)? {
+                Some(holder) => match usable(registry.try_lease(&slot, holder), tally)? {
                     Some(Some(lease)) => {
                         tally.first_free = Some((slot.clone(), accel_id));
-                        return Ok(Outcome {
-                            grant: Some(Grant {
-                                lease,
-                                name: slot,
-                                accel_id,
-                            }),
-                            tally,
-                        });
+                        return Ok(Some(Grant {
+                            lease,
+                            name: slot,
+                            accel_id,
+                        }));
                     }
-                    Some(None) => taken(&mut tally, slot),
+                    Some(None) => taken(tally, slot),
                     None => {}
                 },
-                None => match usable(registry.holder(&slot), &mut tally)? {
+                None => match usable(registry.holder(&slot), tally)? {
                     None => {}
-                    Some(Some(_)) => taken(&mut tally, slot),
+                    Some(Some(_)) => taken(tally, slot),
                     Some(None) if tally.first_free.is_none() => {
                         tally.first_free = Some((slot, accel_id));
                     }
@@ -177,7 +186,7 @@ fn search_in<D: Devices, R: SlotRegistry>(
     if !found {
         return Err(SearchError::NotConfigured);
     }
-    Ok(Outcome { grant: None, tally })
+    Ok(None)
 }
 
 /// How user section `base` stands on `device`: `None` when the device does not have it, else its
@@ -188,13 +197,16 @@ pub(super) fn user_section_on<D: Devices, RE>(
     device: &crate::platform::DeviceInfo,
     base: &str,
 ) -> Result<Option<bool>, SearchError<D::Error, RE>> {
-    let accel_id = device.accel_id;
-    let (present, derived) = devices
-        .with_expanded(accel_id, |e| (e.has_section(base), e.is_derived(base)))
+    // One look at the device's expansion for all three answers.
+    let found = devices
+        .with_expanded(device.accel_id, |e| {
+            e.limit_dev_access(base)
+                .map(|limited| (e.is_derived(base), limited))
+        })
         .map_err(SearchError::Devices)?;
-    if !present {
+    let Some((derived, limited)) = found else {
         return Ok(None);
-    }
+    };
     let kind = SectionKind::of(base, device.device_type.profile().driver());
     if kind != SectionKind::User {
         return Err(SearchError::NotUserSection(kind));
@@ -203,9 +215,7 @@ pub(super) fn user_section_on<D: Devices, RE>(
         let user = crate::names::derived_base(base).unwrap_or(base);
         return Err(SearchError::DerivedSection { base: copy(user) });
     }
-    read_limit_dev_access(devices, accel_id, base)
-        .map(Some)
-        .map_err(SearchError::Devices)
+    Ok(Some(limited))
 }
 
 /// A registry answer about one name: a problem with that name's lease alone (kind `Untrusted` or
