@@ -191,6 +191,20 @@ impl Dir {
     /// device node or symlink is refused before anything is read. For [`Access::Write`] the file
     /// must also have a single link. `Ok(None)` when it does not exist.
     pub fn open_file(&self, name: &str, access: Access) -> Result<Option<File>, LinuxError> {
+        match self.open_unchecked(name, access)? {
+            Some(unchecked) => unchecked.check(access).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Opens `name` like [`Dir::open_file`] but leaves the checks for later
+    /// ([`Unchecked::check`]): the descriptor may only be locked before then. `Ok(None)` when it
+    /// does not exist.
+    pub fn open_unchecked(
+        &self,
+        name: &str,
+        access: Access,
+    ) -> Result<Option<Unchecked>, LinuxError> {
         let path = self.join(name);
         let name = component(name).map_err(|e| LinuxError::io("open", &path, e))?;
         let mode = match access {
@@ -222,27 +236,7 @@ impl Dir {
             }
             Err(e) => return Err(LinuxError::io("open", &path, e.into())),
         };
-        let stat = rustix::fs::fstat(&fd).map_err(|e| LinuxError::io("stat", &path, e.into()))?;
-        let kind = FileType::from_raw_mode(stat.st_mode);
-        if kind != FileType::RegularFile {
-            return Err(LinuxError::Untrusted {
-                path,
-                problem: Untrusted::NotRegular {
-                    kind: type_name(kind),
-                },
-            });
-        }
-        if access == Access::Write && stat.st_nlink != 1 {
-            return Err(LinuxError::Untrusted {
-                path,
-                problem: Untrusted::HardLinked {
-                    links: stat.st_nlink,
-                },
-            });
-        }
-        // O_NONBLOCK (which kept a FIFO from blocking the open) has no effect on a regular file's
-        // reads, writes or `flock`, so it stays set: clearing it would cost a system call per open.
-        Ok(Some(File { fd, path, stat }))
+        Ok(Some(Unchecked { fd, path }))
     }
 
     /// Creates regular file `name` (which must not exist) with mode 0660, set explicitly.
@@ -406,6 +400,53 @@ pub struct File {
     fd: OwnedFd,
     path: PathBuf,
     stat: Stat,
+}
+
+/// A file opened by [`Dir::open_unchecked`] (not a symlink, opened without blocking) whose type,
+/// links and owner are not checked yet: it can be locked, nothing else, until
+/// [`Unchecked::check`] makes it a [`File`].
+#[derive(Debug)]
+pub struct Unchecked {
+    fd: OwnedFd,
+    path: PathBuf,
+}
+
+impl Unchecked {
+    /// Its descriptor, for `flock`.
+    pub fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    /// Its path (for messages).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Checks it as [`Dir::open_file`] does: a regular file, with one link for [`Access::Write`].
+    pub fn check(self, access: Access) -> Result<File, LinuxError> {
+        let Self { fd, path } = self;
+        let stat = rustix::fs::fstat(&fd).map_err(|e| LinuxError::io("stat", &path, e.into()))?;
+        let kind = FileType::from_raw_mode(stat.st_mode);
+        if kind != FileType::RegularFile {
+            return Err(LinuxError::Untrusted {
+                path,
+                problem: Untrusted::NotRegular {
+                    kind: type_name(kind),
+                },
+            });
+        }
+        if access == Access::Write && stat.st_nlink != 1 {
+            return Err(LinuxError::Untrusted {
+                path,
+                problem: Untrusted::HardLinked {
+                    links: stat.st_nlink,
+                },
+            });
+        }
+        // O_NONBLOCK (which kept a FIFO from blocking the open) has no effect on a regular file's
+        // reads, writes or `flock`, so it stays set: clearing it would cost a system call per open.
+        Ok(File { fd, path, stat })
+    }
 }
 
 impl File {

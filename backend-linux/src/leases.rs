@@ -2,9 +2,11 @@
 //!
 //! `qsal up` creates `leases/<name>.lease` for every derived name of the device set (owned by the
 //! runtime directory's owner, mode 0660). A starter never creates a lease file: it opens the
-//! existing one (not following links, never blocking, refusing anything but a regular file with one
-//! link and a trusted owner), locks it with `LOCK_EX | LOCK_NB` and writes its record (pid, uid,
-//! start time, command) into it. The lock, not the record, is the truth: a record whose lock is
+//! existing one (not following links, never blocking), takes `LOCK_SH | LOCK_NB` — refused exactly
+//! when someone holds the lease, which ends a held name's turn at the peer's three calls — upgrades
+//! it to `LOCK_EX | LOCK_NB` (a refusal here is only a probe or a racing starter, waited out), then
+//! refuses anything but a regular file with one link and a trusted owner, and only then writes its
+//! record (pid, uid, start time, command). The lock, not the record, is the truth: a record whose lock is
 //! free is stale and means "free". The lock belongs to the open file description, so a crash or
 //! `kill -9` frees the slot with no clean-up step, a forked child's inherited descriptor keeps it
 //! only until the child drops it, and closing the descriptor (never `LOCK_UN`) is all a release does.
@@ -14,19 +16,19 @@
 //! slot as unusable and moves on; a file planted in its place is refused for its owner. The holder
 //! itself notices at its next start or stop that its file is gone.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use qsal_core::names::check_name;
 use qsal_core::platform::{ErrorType, Holder, Lease, SlotRegistry};
-use rustix::fd::{AsFd, OwnedFd};
+use rustix::fd::OwnedFd;
 use rustix::fs::FlockOperation;
 
-use crate::LinuxError;
 use crate::dir::{Access, Dir, File};
 use crate::runtime::{LEASES, Opened, RuntimeDir};
+use crate::{LinuxError, Untrusted};
 
 /// Size of a holder record. Records are padded to this size and written in place, so taking a
 /// lease never truncates the file (truncation is slow on journaling file systems).
@@ -119,13 +121,6 @@ pub(crate) fn open_lease(
     Ok(file)
 }
 
-/// Whether `fd` still has a name: lease files are only ever removed, so a descriptor whose file
-/// has no link left is one whose lease was taken away.
-fn still_linked(fd: impl AsFd, file: &File) -> Result<bool, LinuxError> {
-    let held = rustix::fs::fstat(fd).map_err(|e| LinuxError::io("stat", file.path(), e.into()))?;
-    Ok(held.st_nlink > 0)
-}
-
 fn write_record(file: &File, holder: &Holder) -> Result<(), LinuxError> {
     let mut record = format!(
         "pid={}\nuid={}\nsince={}\ncommand={}\n",
@@ -194,24 +189,28 @@ impl ProbeWait {
 ///
 /// The shared lock comes first: it is refused exactly when someone holds the lease, so a held
 /// name still costs one `flock`; a free one costs a second to upgrade.
-pub(crate) fn lock_exclusive(file: &File, wait: &ProbeWait) -> Result<bool, LinuxError> {
-    let lock_error = |e: rustix::io::Errno| LinuxError::io("lock", file.path(), e.into());
+pub(crate) fn lock_exclusive(
+    fd: &OwnedFd,
+    path: &Path,
+    wait: &ProbeWait,
+) -> Result<bool, LinuxError> {
+    let lock_error = |e: rustix::io::Errno| LinuxError::io("lock", path, e.into());
     for attempt in 0u32.. {
-        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockShared) {
+        match rustix::fs::flock(fd, FlockOperation::NonBlockingLockShared) {
             Ok(()) => {}
             Err(rustix::io::Errno::WOULDBLOCK) => return Ok(false),
             Err(e) => return Err(lock_error(e)),
         }
         // Nobody holds it. The upgrade is refused only while someone else has a shared lock too
         // (a probe, or another starter between these two calls).
-        match rustix::fs::flock(file.fd(), FlockOperation::NonBlockingLockExclusive) {
+        match rustix::fs::flock(fd, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => return Ok(true),
             Err(rustix::io::Errno::WOULDBLOCK) => {}
             Err(e) => return Err(lock_error(e)),
         }
         // Linux drops the shared lock when an upgrade fails; make sure of it, so that waiting
         // never blocks anyone else's upgrade.
-        rustix::fs::flock(file.fd(), FlockOperation::Unlock).map_err(lock_error)?;
+        rustix::fs::flock(fd, FlockOperation::Unlock).map_err(lock_error)?;
         if Instant::now() >= wait.deadline() {
             break;
         }
@@ -241,16 +240,37 @@ impl ErrorType for LinuxRegistry {
 impl SlotRegistry for LinuxRegistry {
     type Lease = LinuxLease;
 
+    /// A held name is recognised before its file is checked (a refused shared lock: `openat`,
+    /// `flock`, `close`, the same three calls as a bare attempt); the checks of
+    /// [`open_lease`] — a regular file, one link, a trusted owner — come after the lock and
+    /// before the file is written, so nothing untrusted is ever written or trusted. (An untrusted
+    /// file with someone's lock on it counts as held rather than unusable: either way its slot is
+    /// not handed out.)
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
         let dirs = self.dirs()?;
-        let file = open_lease(&dirs.opened, &dirs.leases, name, Access::Write)?;
-        if !lock_exclusive(&file, &dirs.wait)? {
+        let file_name = lease_file(name)?;
+        let unchecked = dirs
+            .leases
+            .open_unchecked(&file_name, Access::Write)?
+            .ok_or_else(|| LinuxError::LeaseFileMissing(dirs.leases.join(&file_name)))?;
+        if !lock_exclusive(unchecked.fd(), unchecked.path(), &dirs.wait)? {
             return Ok(None);
         }
-        if !still_linked(file.fd(), &file)? {
-            // Removed between our open and our lock (a new device set is being written).
-            return Err(LinuxError::LeaseFileMissing(file.path().to_path_buf()));
+        // Checked for reading first: a file removed between our open and our lock (a new device
+        // set is being written) has no link left, which is not a planted hard link.
+        let file = unchecked.check(Access::Read)?;
+        match file.stat().st_nlink {
+            0 => return Err(LinuxError::LeaseFileMissing(file.path().to_path_buf())),
+            1 => {}
+            links => {
+                return Err(LinuxError::Untrusted {
+                    path: file.path().to_path_buf(),
+                    problem: Untrusted::HardLinked { links },
+                });
+            }
         }
+        let owners = dirs.opened.owners();
+        file.check_owner(move |uid| owners.trusts(uid))?;
         write_record(&file, holder)?;
         let path = file.path().to_path_buf();
         Ok(Some(LinuxLease {
