@@ -2,12 +2,12 @@
 //!
 //! `qsal up` creates `leases/<name>.lease` for every derived name of the device set (owned by the
 //! runtime directory's owner, mode 0660). A starter never creates a lease file: it opens the
-//! existing one (not following links, never blocking), takes `LOCK_SH | LOCK_NB` — refused exactly
-//! when someone holds the lease, which ends a held name's turn at the peer's three calls — upgrades
-//! it to `LOCK_EX | LOCK_NB` (a refusal here is only a probe or a racing starter, waited out), then
-//! refuses anything but a regular file with one link and a trusted owner, and only then writes its
-//! record (pid, uid, start time, command). The lock, not the record, is the truth: a record whose lock is
-//! free is stale and means "free". The lock belongs to the open file description, so a crash or
+//! existing one (not following links, never blocking) and takes `LOCK_SH | LOCK_NB`, which is
+//! refused exactly when someone holds the lease (a held name costs three calls: open, lock,
+//! close). It upgrades that to `LOCK_EX | LOCK_NB` (a refusal now is only a probe or a racing
+//! starter, waited out), refuses anything but a regular file with one link and a trusted owner,
+//! and only then writes its record (pid, uid, start time, command). The lock, not the record, is
+//! the truth: a record whose lock is free is stale and means "free". The lock belongs to the open file description, so a crash or
 //! `kill -9` frees the slot with no clean-up step, a forked child's inherited descriptor keeps it
 //! only until the child drops it, and closing the descriptor (never `LOCK_UN`) is all a release does.
 //!
@@ -26,7 +26,7 @@ use qsal_core::platform::{ErrorType, Holder, Lease, SlotRegistry};
 use rustix::fd::OwnedFd;
 use rustix::fs::FlockOperation;
 
-use crate::dir::{Access, Dir, File};
+use crate::dir::{Access, Dir, File, Unchecked};
 use crate::runtime::{LEASES, Opened, RuntimeDir};
 use crate::{LinuxError, Untrusted};
 
@@ -105,17 +105,41 @@ impl LinuxRegistry {
     }
 }
 
-/// Opens the lease file of `name` in `dir`.
+/// Opens and checks the lease file of `name` in `dir` ([`check_lease`]).
 pub(crate) fn open_lease(
     opened: &Opened,
     dir: &Dir,
     name: &str,
     access: Access,
 ) -> Result<File, LinuxError> {
+    check_lease(open_lease_unchecked(dir, name, access)?, opened, access)
+}
+
+/// Opens the lease file of `name` in `dir` without checking it yet: it may only be locked
+/// before [`check_lease`].
+fn open_lease_unchecked(dir: &Dir, name: &str, access: Access) -> Result<Unchecked, LinuxError> {
     let file_name = lease_file(name)?;
-    let file = dir
-        .open_file(&file_name, access)?
-        .ok_or_else(|| LinuxError::LeaseFileMissing(dir.join(&file_name)))?;
+    dir.open_unchecked(&file_name, access)?
+        .ok_or_else(|| LinuxError::LeaseFileMissing(dir.join(&file_name)))
+}
+
+/// The checks a lease file passes before it is read or written: a regular file with a trusted
+/// owner and, for writing, one link. A file with no link left was removed after it was opened
+/// (a new device set is being written), which is reported as missing, not as a planted link.
+fn check_lease(unchecked: Unchecked, opened: &Opened, access: Access) -> Result<File, LinuxError> {
+    let file = unchecked.check(Access::Read)?;
+    if access == Access::Write {
+        match file.stat().st_nlink {
+            0 => return Err(LinuxError::LeaseFileMissing(file.path().to_path_buf())),
+            1 => {}
+            links => {
+                return Err(LinuxError::Untrusted {
+                    path: file.path().to_path_buf(),
+                    problem: Untrusted::HardLinked { links },
+                });
+            }
+        }
+    }
     let owners = opened.owners();
     file.check_owner(move |uid| owners.trusts(uid))?;
     Ok(file)
@@ -241,36 +265,18 @@ impl SlotRegistry for LinuxRegistry {
     type Lease = LinuxLease;
 
     /// A held name is recognised before its file is checked (a refused shared lock: `openat`,
-    /// `flock`, `close`, the same three calls as a bare attempt); the checks of
-    /// [`open_lease`] — a regular file, one link, a trusted owner — come after the lock and
+    /// `flock`, `close`, the same three calls as a bare attempt); [`check_lease`] — a regular
+    /// file, one link, a trusted owner — comes after the lock and
     /// before the file is written, so nothing untrusted is ever written or trusted. (An untrusted
     /// file with someone's lock on it counts as held rather than unusable: either way its slot is
     /// not handed out.)
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
         let dirs = self.dirs()?;
-        let file_name = lease_file(name)?;
-        let unchecked = dirs
-            .leases
-            .open_unchecked(&file_name, Access::Write)?
-            .ok_or_else(|| LinuxError::LeaseFileMissing(dirs.leases.join(&file_name)))?;
+        let unchecked = open_lease_unchecked(&dirs.leases, name, Access::Write)?;
         if !lock_exclusive(unchecked.fd(), unchecked.path(), &dirs.wait)? {
             return Ok(None);
         }
-        // Checked for reading first: a file removed between our open and our lock (a new device
-        // set is being written) has no link left, which is not a planted hard link.
-        let file = unchecked.check(Access::Read)?;
-        match file.stat().st_nlink {
-            0 => return Err(LinuxError::LeaseFileMissing(file.path().to_path_buf())),
-            1 => {}
-            links => {
-                return Err(LinuxError::Untrusted {
-                    path: file.path().to_path_buf(),
-                    problem: Untrusted::HardLinked { links },
-                });
-            }
-        }
-        let owners = dirs.opened.owners();
-        file.check_owner(move |uid| owners.trusts(uid))?;
+        let file = check_lease(unchecked, &dirs.opened, Access::Write)?;
         write_record(&file, holder)?;
         let path = file.path().to_path_buf();
         Ok(Some(LinuxLease {

@@ -55,15 +55,20 @@ pub fn index(text: &[u8], mut push: impl FnMut(SectionSpan) -> bool) -> bool {
             name_len: offset(section.name.raw().len()),
             body_at: offset(section.body_at),
             body_len: offset(section.body.len()),
-            limit_dev_access: derived_base(&name).is_none().then(|| {
-                UserSection::read_limit_dev_access(|key| locate::value(section.body, key))
-            }),
+            limit_dev_access: derived_base(&name)
+                .is_none()
+                .then(|| limit_dev_access_in(section.body)),
         };
         if !push(span) {
             return false;
         }
     }
     true
+}
+
+/// `LimitDevAccess` of a section with body `body`, as [`UserSection`] reads it.
+fn limit_dev_access_in(body: &[u8]) -> bool {
+    UserSection::read_limit_dev_access(|key| locate::value(body, key))
 }
 
 fn offset(n: usize) -> u32 {
@@ -139,16 +144,14 @@ impl<'a> Expanded<'a> {
     /// `None` when there is no such section: one lookup answers both, from the index when it has
     /// the value.
     pub fn limit_dev_access(&self, name: &str) -> Option<bool> {
-        if self.complete {
-            let span = self.span(name)?;
-            if let Some(limited) = span.limit_dev_access {
-                return Some(limited);
-            }
+        if !self.complete {
+            return locate::section(self.text, name).map(limit_dev_access_in);
         }
-        let body = self.section(name)?;
-        Some(UserSection::read_limit_dev_access(|key| {
-            locate::value(body, key)
-        }))
+        let span = self.span(name)?;
+        Some(
+            span.limit_dev_access
+                .unwrap_or_else(|| limit_dev_access_in(self.slice(span.body_at, span.body_len))),
+        )
     }
 
     /// Whether the text has section `name`.
