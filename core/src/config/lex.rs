@@ -11,7 +11,7 @@
 //!   at its first `#` (so `Cy0Name#x = SSL` is `Cy0Name = SSL`) and trimmed; the value loses one pair
 //!   of surrounding `"`. Inner whitespace stays in the ranges: [`super::Text`] removes it on demand.
 
-use super::text::is_blank;
+use super::text::{has_byte, is_blank};
 
 /// A byte range of the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,16 +56,18 @@ pub(crate) fn lines(input: &[u8]) -> impl Iterator<Item = (Range, Option<usize>)
     let mut done = false;
     // Most files have no `\r` at all: one search of the whole input spares one per line.
     let has_cr = memchr::memchr(b'\r', input).is_some();
+    // One search iterator for the whole input: it keeps its place, so a line does not pay for
+    // setting up a search of its own.
+    let mut newlines = memchr::memchr_iter(b'\n', input);
     core::iter::from_fn(move || {
         if done {
             return None;
         }
-        let rest = input.get(start..).unwrap_or_default();
-        let end = match memchr::memchr(b'\n', rest) {
-            Some(p) => start.saturating_add(p),
+        let end = match newlines.next() {
+            Some(end) => end,
             None => {
                 done = true;
-                if rest.is_empty() && start > 0 {
+                if start >= input.len() && start > 0 {
                     return None;
                 }
                 input.len()
@@ -86,6 +88,7 @@ fn stray_cr(input: &[u8], line: Range) -> Option<usize> {
 }
 
 /// What line `line` of `input` is.
+#[inline]
 pub(crate) fn lex(input: &[u8], line: Range) -> Line {
     let bytes = line.of(input);
     let lead = bytes
@@ -113,29 +116,41 @@ pub(crate) fn lex(input: &[u8], line: Range) -> Line {
 }
 
 fn header(input: &[u8], content: Range) -> Line {
-    let content = cut_comment(input, content);
-    let whole = trim(input, content);
-    let inner = Range {
-        start: content.start.saturating_add(1),
-        end: content.end,
-    };
-    let Some(close) = memchr::memchr(b']', inner.of(input)) else {
+    // One pass finds the comment's `#` and the first `]` before it (byte 0 is the `[`).
+    let bytes = content.of(input);
+    let mut close = None;
+    let mut cut = bytes.len();
+    for (at, &byte) in bytes.iter().enumerate().skip(1) {
+        if byte == b'#' {
+            cut = at;
+            break;
+        }
+        if byte == b']' && close.is_none() {
+            close = Some(at);
+        }
+    }
+    let at = |offset: usize| content.start.saturating_add(offset);
+    let end = at(cut);
+    let whole = trim(
+        input,
+        Range {
+            start: content.start,
+            end,
+        },
+    );
+    let Some(close) = close.map(at) else {
         return Line::Header {
             whole,
             name: None,
-            extra: Range {
-                start: content.end,
-                end: content.end,
-            },
+            extra: Range { start: end, end },
         };
     };
-    let close = inner.start.saturating_add(close);
     Line::Header {
         whole,
         name: Some(trim(
             input,
             Range {
-                start: inner.start,
+                start: at(1),
                 end: close,
             },
         )),
@@ -143,53 +158,103 @@ fn header(input: &[u8], content: Range) -> Line {
             input,
             Range {
                 start: close.saturating_add(1),
-                end: content.end,
+                end,
             },
         ),
     }
 }
 
+/// Where the first `=` of a line is, and the first `#` before and after it.
+#[derive(Clone, Copy, Default)]
+struct Marks {
+    eq: Option<usize>,
+    comment_in_key: Option<usize>,
+    comment_in_value: Option<usize>,
+}
+
+impl Marks {
+    /// Finds the marks of `bytes` in one pass that stops at the value's comment. Lines are short,
+    /// so the pass is inline rather than a library search per character, and it skips a word of
+    /// eight bytes at once when none of them is `=` or `#`.
+    fn of(bytes: &[u8]) -> Self {
+        let mut marks = Self::default();
+        let mut words = bytes.chunks_exact(8);
+        let mut base = 0usize;
+        for word in &mut words {
+            if let Ok(whole) = <[u8; 8]>::try_from(word)
+                && !has_mark(u64::from_le_bytes(whole))
+            {
+                base = base.saturating_add(8);
+                continue;
+            }
+            if marks.scan(word, base) {
+                return marks;
+            }
+            base = base.saturating_add(8);
+        }
+        marks.scan(words.remainder(), base);
+        marks
+    }
+
+    /// Looks at the bytes of `piece`, which starts at offset `base`; true once the value's
+    /// comment is found (nothing after it matters).
+    fn scan(&mut self, piece: &[u8], base: usize) -> bool {
+        for (at, &byte) in piece.iter().enumerate() {
+            let at = base.saturating_add(at);
+            if byte == b'=' && self.eq.is_none() {
+                self.eq = Some(at);
+            } else if byte == b'#' {
+                if self.eq.is_some() {
+                    self.comment_in_value = Some(at);
+                    return true;
+                }
+                if self.comment_in_key.is_none() {
+                    self.comment_in_key = Some(at);
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Whether a word of eight input bytes holds a `=` or a `#`.
+fn has_mark(word: u64) -> bool {
+    has_byte(word, b'=') || has_byte(word, b'#')
+}
+
 fn key_value(input: &[u8], content: Range) -> Line {
-    let Some(eq) = memchr::memchr(b'=', content.of(input)) else {
+    let marks = Marks::of(content.of(input));
+    let at = |offset: usize| content.start.saturating_add(offset);
+    let key_end = marks.comment_in_key.map(at);
+    let Some(eq) = marks.eq.map(at) else {
         return Line::NoEquals {
-            text: trim(input, cut_comment(input, content)),
+            text: trim(
+                input,
+                Range {
+                    start: content.start,
+                    end: key_end.unwrap_or(content.end),
+                },
+            ),
         };
     };
-    let eq = content.start.saturating_add(eq);
     let key = trim(
         input,
-        cut_comment(
-            input,
-            Range {
-                start: content.start,
-                end: eq,
-            },
-        ),
+        Range {
+            start: content.start,
+            end: key_end.unwrap_or(eq),
+        },
     );
     let value = unquote(
         input,
         trim(
             input,
-            cut_comment(
-                input,
-                Range {
-                    start: eq.saturating_add(1),
-                    end: content.end,
-                },
-            ),
+            Range {
+                start: eq.saturating_add(1),
+                end: marks.comment_in_value.map_or(content.end, at),
+            },
         ),
     );
     Line::KeyValue { key, eq, value }
-}
-
-/// Ends a range at its first `#`.
-fn cut_comment(input: &[u8], range: Range) -> Range {
-    let end =
-        memchr::memchr(b'#', range.of(input)).map_or(range.end, |p| range.start.saturating_add(p));
-    Range {
-        start: range.start,
-        end,
-    }
 }
 
 /// Shrinks a range to exclude leading and trailing whitespace.
@@ -265,6 +330,121 @@ mod tests {
         assert_eq!(lexed("x = \"a#b\""), kv("x", "\"a"));
         assert_eq!(lexed("= 5"), kv("", "5"));
         assert_eq!(lexed("foo # bar").0, "noeq");
+    }
+
+    /// The rules of the module doc, written as plain searches of the line (one per character,
+    /// the way the reference tool reads it), to hold the one-pass lexer to.
+    fn model(input: &[u8]) -> Line {
+        let first = |range: Range, byte: u8| {
+            range
+                .of(input)
+                .iter()
+                .position(|&b| b == byte)
+                .map(|p| range.start + p)
+        };
+        let cut = |range: Range| Range {
+            start: range.start,
+            end: first(range, b'#').unwrap_or(range.end),
+        };
+        let lead = input
+            .iter()
+            .position(|&b| b != b' ' && b != b'\t')
+            .unwrap_or(input.len());
+        let content = Range {
+            start: lead,
+            end: input.len(),
+        };
+        match input.get(lead) {
+            None | Some(b'#' | b'\r') => Line::Skip,
+            Some(b'[') => {
+                let content = cut(content);
+                let whole = trim(input, content);
+                let inner = Range {
+                    start: content.start + 1,
+                    end: content.end,
+                };
+                match first(inner, b']') {
+                    None => Line::Header {
+                        whole,
+                        name: None,
+                        extra: Range {
+                            start: content.end,
+                            end: content.end,
+                        },
+                    },
+                    Some(close) => Line::Header {
+                        whole,
+                        name: Some(trim(
+                            input,
+                            Range {
+                                start: inner.start,
+                                end: close,
+                            },
+                        )),
+                        extra: trim(
+                            input,
+                            Range {
+                                start: close + 1,
+                                end: content.end,
+                            },
+                        ),
+                    },
+                }
+            }
+            Some(_) => match first(content, b'=') {
+                None => Line::NoEquals {
+                    text: trim(input, cut(content)),
+                },
+                Some(eq) => Line::KeyValue {
+                    key: trim(
+                        input,
+                        cut(Range {
+                            start: content.start,
+                            end: eq,
+                        }),
+                    ),
+                    eq,
+                    value: unquote(
+                        input,
+                        trim(
+                            input,
+                            cut(Range {
+                                start: eq + 1,
+                                end: content.end,
+                            }),
+                        ),
+                    ),
+                },
+            },
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2048, ..Default::default() })]
+
+        #[test]
+        fn one_pass_reads_lines_as_the_rules_say(line in "([a-z]{0,11}[ \t\r\\[\\]#=\"]{0,2}){0,6}") {
+            let input = line.as_bytes();
+            let all = Range { start: 0, end: input.len() };
+            proptest::prop_assert_eq!(lex(input, all), model(input));
+        }
+
+        #[test]
+        fn lines_are_the_newline_split(text in "[a\n\r]{0,40}") {
+            let input = text.as_bytes();
+            let mut expected = Vec::new();
+            let mut start = 0;
+            for piece in text.split('\n') {
+                expected.push((start, start + piece.len()));
+                start += piece.len() + 1;
+            }
+            // A final newline ends the last line; it does not start an empty one.
+            if text.ends_with('\n') {
+                expected.pop();
+            }
+            let got: Vec<(usize, usize)> = lines(input).map(|(r, _)| (r.start, r.end)).collect();
+            proptest::prop_assert_eq!(got, expected);
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 
 use super::lex::{self, Line, Range};
 use super::model::{Config, Entry, NONE, Section};
-use super::text::{Text, fingerprint, is_blank};
+use super::text::{Text, any_space_or_control, fingerprint, is_blank};
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Part, Span};
 use crate::limits::{MAX_INPUT_LEN, MAX_STR_LEN};
 
@@ -316,7 +316,28 @@ pub(super) fn span_in_line(range: Range, line: u32, line_start: usize) -> Span {
 /// Checks one name, key or value of `input` and wraps it as [`Text`]; reports what is wrong to
 /// `sink` and returns `None` when it cannot be used (too long, not UTF-8, a control byte where
 /// none may be). Inner whitespace is reported and kept (it is removed on demand).
+#[inline]
 pub(super) fn check_text<'a>(
+    input: Source<'a>,
+    range: Range,
+    part: Part,
+    span: impl Fn(Range) -> Span,
+    sink: &mut impl DiagnosticSink<'a>,
+) -> Option<Text<'a>> {
+    // Nearly every name, key and value is short, plain UTF-8: nothing to report.
+    let bytes = range.of(input.bytes);
+    if bytes.len() < MAX_STR_LEN
+        && !any_space_or_control(bytes)
+        && let Some(raw) = input.str(range)
+    {
+        return Some(Text::with_spacing(raw, false));
+    }
+    check_text_in_full(input, range, part, span, sink)
+}
+
+/// [`check_text`] for a text that is long, spaced, holds a control byte or is not UTF-8.
+#[cold]
+fn check_text_in_full<'a>(
     input: Source<'a>,
     range: Range,
     part: Part,
@@ -326,8 +347,7 @@ pub(super) fn check_text<'a>(
     let bytes = range.of(input.bytes);
     let mut spaced = false;
     let mut control = None;
-    let plain = bytes.iter().all(|&b| b > b' ');
-    for (at, &byte) in bytes.iter().enumerate().filter(|_| !plain) {
+    for (at, &byte) in bytes.iter().enumerate() {
         if is_blank(byte) {
             spaced = true;
         } else if byte < b' ' && control.is_none() {
