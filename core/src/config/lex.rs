@@ -11,7 +11,7 @@
 //!   at its first `#` (so `Cy0Name#x = SSL` is `Cy0Name = SSL`) and trimmed; the value loses one pair
 //!   of surrounding `"`. Inner whitespace stays in the ranges: [`super::Text`] removes it on demand.
 
-use super::text::{has_byte, is_blank};
+use super::text::{find_byte, has_byte, is_blank};
 
 /// A byte range of the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,18 +56,16 @@ pub(crate) fn lines(input: &[u8]) -> impl Iterator<Item = (Range, Option<usize>)
     let mut done = false;
     // Most files have no `\r` at all: one search of the whole input spares one per line.
     let has_cr = memchr::memchr(b'\r', input).is_some();
-    // One search iterator for the whole input: it keeps its place, so a line does not pay for
-    // setting up a search of its own.
-    let mut newlines = memchr::memchr_iter(b'\n', input);
     core::iter::from_fn(move || {
         if done {
             return None;
         }
-        let end = match newlines.next() {
-            Some(end) => end,
+        let rest = input.get(start..).unwrap_or_default();
+        let end = match find_byte(rest, b'\n') {
+            Some(p) => start.saturating_add(p),
             None => {
                 done = true;
-                if start >= input.len() && start > 0 {
+                if rest.is_empty() && start > 0 {
                     return None;
                 }
                 input.len()

@@ -38,6 +38,32 @@ pub struct Section<'a> {
     pub(crate) first: u16,
     pub(crate) last: u16,
     pub(crate) len: u16,
+    /// One bit per value of a fingerprint's top byte, set for every key of the section: a key
+    /// whose bit is clear is certainly new, so most keys skip the duplicate search.
+    pub(crate) seen: [u64; 4],
+}
+
+impl Section<'_> {
+    /// The word and bit of `print` in [`Section::seen`].
+    fn seen_bit(print: u32) -> (usize, u64) {
+        let top = print >> 24;
+        let word = usize::try_from(top >> 6).unwrap_or(0);
+        (word, 1u64 << (top & 63))
+    }
+
+    /// Whether the section may hold a key with fingerprint `print`.
+    pub(crate) fn may_hold(&self, print: u32) -> bool {
+        let (word, bit) = Self::seen_bit(print);
+        self.seen.get(word).is_some_and(|w| w & bit != 0)
+    }
+
+    /// Records that the section holds a key with fingerprint `print`.
+    pub(crate) fn note(&mut self, print: u32) {
+        let (word, bit) = Self::seen_bit(print);
+        if let Some(w) = self.seen.get_mut(word) {
+            *w |= bit;
+        }
+    }
 }
 
 /// A parsed configuration file.
@@ -137,6 +163,9 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
 
     pub(crate) fn find_key(&self, section: u16, key: &str, print: u32) -> Option<&Entry<'a>> {
         let owner = self.sections.get(usize::from(section))?;
+        if !owner.may_hold(print) {
+            return None;
+        }
         find(
             &self.entries,
             &self.fingerprints,
@@ -191,6 +220,9 @@ impl<'c, 'a> SectionRef<'c, 'a> {
     /// The entry for `key`, if present (the first occurrence wins).
     pub fn get(&self, key: &str) -> Option<&'c Entry<'a>> {
         let print = fingerprint(key, self.index);
+        if !self.section.may_hold(print) {
+            return None;
+        }
         find(
             self.entries,
             self.fingerprints,

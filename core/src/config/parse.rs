@@ -183,6 +183,7 @@ where
             first: NONE,
             last: NONE,
             len: 0,
+            seen: [0; 4],
         };
         match (u16::try_from(index), self.config.sections.push(section)) {
             (Ok(index), Ok(())) => Current::Section(index),
@@ -278,6 +279,7 @@ where
         let Some(owner) = self.config.sections.get_mut(usize::from(section)) else {
             return;
         };
+        owner.note(print);
         let previous = owner.last;
         owner.last = index;
         owner.len = owner.len.saturating_add(1);

@@ -311,6 +311,62 @@ mod properties {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// The duplicate search (section's first key on, fingerprint filter) against a naive
+        /// model: the first `key = value` of a (section, key) wins, later ones are reported.
+        #[test]
+        fn keys_and_duplicates_match_a_naive_model(
+            lines in proptest::collection::vec((0usize..3, 0usize..40, 0u8..3, any::<bool>()), 1..200),
+        ) {
+            let mut text = String::new();
+            let mut model: Vec<(usize, String, String)> = Vec::new();
+            let mut duplicates = 0usize;
+            let mut current = None;
+            for (i, (section, key, spaces, header)) in lines.iter().enumerate() {
+                if *header || current.is_none() {
+                    text.push_str(&format!("[S{section}]\n"));
+                    current = Some(*section);
+                }
+                let section = current.unwrap_or(0);
+                let name = format!("Key{key}");
+                let spaced: String = name
+                    .chars()
+                    .enumerate()
+                    .map(|(at, c)| if at == 1 && *spaces == 1 { format!(" {c}") } else { c.to_string() })
+                    .collect();
+                text.push_str(&format!("{spaced} = v{i}\n"));
+                if model.iter().any(|(s, k, _)| *s == section && *k == name) {
+                    duplicates += 1;
+                } else {
+                    model.push((section, name, format!("v{i}")));
+                }
+            }
+            let mut found = 0usize;
+            let config: Config<'_> = Config::parse(text.as_bytes(), &mut |d: Diagnostic<'_>| {
+                if matches!(d.kind, crate::diag::DiagKind::DuplicateKey { .. }) {
+                    found += 1;
+                }
+            });
+            prop_assert_eq!(found, duplicates);
+            for section in 0..3 {
+                for key in 0..40 {
+                    let name = format!("Key{key}");
+                    let expected = model
+                        .iter()
+                        .find(|(s, k, _)| *s == section && *k == name)
+                        .map(|(_, _, v)| v.clone());
+                    let got = config
+                        .section(&format!("S{section}"))
+                        .and_then(|s| s.value(&name))
+                        .map(|v| v.compact().to_string());
+                    prop_assert_eq!(got, expected);
+                }
+            }
+        }
+    }
+
     #[test]
     fn one_megabyte_line_terminates() {
         let mut big = b"[S]\nA = ".to_vec();
