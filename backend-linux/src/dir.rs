@@ -200,13 +200,14 @@ impl Dir {
     /// Opens `name` like [`Dir::open_file`] but leaves the checks for later
     /// ([`Unchecked::check`]): the descriptor may only be locked before then. `Ok(None)` when it
     /// does not exist.
-    pub fn open_unchecked(
-        &self,
-        name: &str,
+    pub fn open_unchecked<'a>(
+        &'a self,
+        name: &'a str,
         access: Access,
-    ) -> Result<Option<Unchecked>, LinuxError> {
-        let path = self.join(name);
-        let name = component(name).map_err(|e| LinuxError::io("open", &path, e))?;
+    ) -> Result<Option<Unchecked<'a>>, LinuxError> {
+        // The path is only for messages: joined when one is needed, not for every open.
+        let path = || self.join(name);
+        let name = component(name).map_err(|e| LinuxError::io("open", &path(), e))?;
         let mode = match access {
             Access::Read => OFlags::RDONLY,
             Access::Write => OFlags::RDWR,
@@ -221,22 +222,26 @@ impl Dir {
             Err(rustix::io::Errno::NOENT) => return Ok(None),
             Err(rustix::io::Errno::LOOP) => {
                 return Err(LinuxError::Untrusted {
-                    path,
+                    path: path(),
                     problem: Untrusted::NotRegular { kind: "symlink" },
                 });
             }
             Err(rustix::io::Errno::NXIO) => {
                 // A FIFO without a reader opened for writing, or a socket.
                 return Err(LinuxError::Untrusted {
-                    path,
+                    path: path(),
                     problem: Untrusted::NotRegular {
                         kind: "FIFO or socket",
                     },
                 });
             }
-            Err(e) => return Err(LinuxError::io("open", &path, e.into())),
+            Err(e) => return Err(LinuxError::io("open", &path(), e.into())),
         };
-        Ok(Some(Unchecked { fd, path }))
+        Ok(Some(Unchecked {
+            fd,
+            dir: self,
+            name,
+        }))
     }
 
     /// Creates regular file `name` (which must not exist) with mode 0660, set explicitly.
@@ -406,25 +411,27 @@ pub struct File {
 /// links and owner are not checked yet: it can be locked, nothing else, until
 /// [`Unchecked::check`] makes it a [`File`].
 #[derive(Debug)]
-pub struct Unchecked {
+pub struct Unchecked<'a> {
     fd: OwnedFd,
-    path: PathBuf,
+    dir: &'a Dir,
+    name: &'a str,
 }
 
-impl Unchecked {
+impl Unchecked<'_> {
     /// Its descriptor, for `flock`.
     pub fn fd(&self) -> &OwnedFd {
         &self.fd
     }
 
-    /// Its path (for messages).
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Its path (for messages), joined when asked for.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(self.name)
     }
 
     /// Checks it as [`Dir::open_file`] does: a regular file, with one link for [`Access::Write`].
     pub fn check(self, access: Access) -> Result<File, LinuxError> {
-        let Self { fd, path } = self;
+        let path = self.path();
+        let fd = self.fd;
         let stat = rustix::fs::fstat(&fd).map_err(|e| LinuxError::io("stat", &path, e.into()))?;
         let kind = FileType::from_raw_mode(stat.st_mode);
         if kind != FileType::RegularFile {

@@ -16,11 +16,12 @@
 //! slot as unusable and moves on; a file planted in its place is refused for its owner. The holder
 //! itself notices at its next start or stop that its file is gone.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use qsal_core::limits::MAX_STR_LEN;
 use qsal_core::names::check_name;
 use qsal_core::platform::{ErrorType, Holder, Lease, SlotRegistry};
 use rustix::fd::OwnedFd;
@@ -58,10 +59,22 @@ struct Dirs {
 }
 
 /// The file name of the lease of `name`, after checking that `name` is a safe file name.
-pub fn lease_file(name: &str) -> Result<String, LinuxError> {
-    check_name(name.as_bytes()).map_err(|_| LinuxError::UnsafeName(name.to_string()))?;
-    Ok(format!("{name}.lease"))
+pub fn lease_file(name: &str) -> Result<LeaseFileName, LinuxError> {
+    let unsafe_name = || LinuxError::UnsafeName(name.to_string());
+    check_name(name.as_bytes()).map_err(|_| unsafe_name())?;
+    let mut file = LeaseFileName::new();
+    file.push_str(name)
+        .and_then(|()| file.push_str(LEASE_SUFFIX))
+        .map_err(|_| unsafe_name())?;
+    Ok(file)
 }
+
+/// What a slot name is followed by in its lease file's name.
+const LEASE_SUFFIX: &str = ".lease";
+
+/// A lease file's name, built on the stack (a slot name is checked to be shorter than
+/// [`MAX_STR_LEN`] bytes).
+pub type LeaseFileName = heapless::String<{ MAX_STR_LEN + LEASE_SUFFIX.len() }>;
 
 impl LinuxRegistry {
     /// The registry of `runtime` (its `leases/` directory).
@@ -74,7 +87,7 @@ impl LinuxRegistry {
 
     /// The path of the lease file of `name` (for messages), after checking the name.
     pub fn path(&self, name: &str) -> Result<PathBuf, LinuxError> {
-        Ok(self.runtime.leases().join(lease_file(name)?))
+        Ok(self.runtime.leases().join(lease_file(name)?.as_str()))
     }
 
     /// The runtime directory and `leases/`, opened and checked.
@@ -112,21 +125,29 @@ pub(crate) fn open_lease(
     name: &str,
     access: Access,
 ) -> Result<File, LinuxError> {
-    check_lease(open_lease_unchecked(dir, name, access)?, opened, access)
+    let file_name = lease_file(name)?;
+    check_lease(open_lease_file(dir, &file_name, access)?, opened, access)
 }
 
-/// Opens the lease file of `name` in `dir` without checking it yet: it may only be locked
-/// before [`check_lease`].
-fn open_lease_unchecked(dir: &Dir, name: &str, access: Access) -> Result<Unchecked, LinuxError> {
-    let file_name = lease_file(name)?;
-    dir.open_unchecked(&file_name, access)?
-        .ok_or_else(|| LinuxError::LeaseFileMissing(dir.join(&file_name)))
+/// Opens lease file `file_name` in `dir` without checking it yet: it may only be locked before
+/// [`check_lease`].
+fn open_lease_file<'a>(
+    dir: &'a Dir,
+    file_name: &'a str,
+    access: Access,
+) -> Result<Unchecked<'a>, LinuxError> {
+    dir.open_unchecked(file_name, access)?
+        .ok_or_else(|| LinuxError::LeaseFileMissing(dir.join(file_name)))
 }
 
 /// The checks a lease file passes before it is read or written: a regular file with a trusted
 /// owner and, for writing, one link. A file with no link left was removed after it was opened
 /// (a new device set is being written), which is reported as missing, not as a planted link.
-fn check_lease(unchecked: Unchecked, opened: &Opened, access: Access) -> Result<File, LinuxError> {
+fn check_lease(
+    unchecked: Unchecked<'_>,
+    opened: &Opened,
+    access: Access,
+) -> Result<File, LinuxError> {
     let file = unchecked.check(Access::Read)?;
     if access == Access::Write {
         match file.stat().st_nlink {
@@ -215,10 +236,10 @@ impl ProbeWait {
 /// name still costs one `flock`; a free one costs a second to upgrade.
 pub(crate) fn lock_exclusive(
     fd: &OwnedFd,
-    path: &Path,
+    path: impl Fn() -> PathBuf,
     wait: &ProbeWait,
 ) -> Result<bool, LinuxError> {
-    let lock_error = |e: rustix::io::Errno| LinuxError::io("lock", path, e.into());
+    let lock_error = |e: rustix::io::Errno| LinuxError::io("lock", &path(), e.into());
     for attempt in 0u32.. {
         match rustix::fs::flock(fd, FlockOperation::NonBlockingLockShared) {
             Ok(()) => {}
@@ -272,8 +293,9 @@ impl SlotRegistry for LinuxRegistry {
     /// not handed out.)
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
         let dirs = self.dirs()?;
-        let unchecked = open_lease_unchecked(&dirs.leases, name, Access::Write)?;
-        if !lock_exclusive(unchecked.fd(), unchecked.path(), &dirs.wait)? {
+        let file_name = lease_file(name)?;
+        let unchecked = open_lease_file(&dirs.leases, &file_name, Access::Write)?;
+        if !lock_exclusive(unchecked.fd(), || unchecked.path(), &dirs.wait)? {
             return Ok(None);
         }
         let file = check_lease(unchecked, &dirs.opened, Access::Write)?;

@@ -148,7 +148,7 @@ fn lock_all(opened: &Opened, leases: &Dir) -> Result<Leases, LinuxError> {
             leases.remove_tree(&entry)?;
             continue;
         };
-        if lock_exclusive(file.fd(), file.path(), &wait)? {
+        if lock_exclusive(file.fd(), || file.path().to_path_buf(), &wait)? {
             found.locked.push((name.to_string(), file));
         } else {
             found
