@@ -41,8 +41,11 @@ fn push_decimal(name: &mut NameBuf, value: u32) -> Result<(), heapless::Capacity
             break;
         }
     }
-    let text = digits.get(first..).unwrap_or_default();
-    name.push_str(core::str::from_utf8(text).unwrap_or_default())
+    // ASCII digits: pushed as characters, with no UTF-8 check of the buffer.
+    for &digit in digits.get(first..).unwrap_or_default() {
+        name.push(char::from(digit))?;
+    }
+    Ok(())
 }
 
 /// If `name` has the form of a derived section name (`S_INT_<n>` or `S_DEV<d>_INT_<n>`), its base

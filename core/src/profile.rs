@@ -170,6 +170,7 @@ impl DeviceType {
     }
 
     /// The hardware profile.
+    #[inline]
     pub const fn profile(self) -> DeviceProfile {
         use Generation::{Gen2, Gen3, Gen4};
         let (name, generation, is_vf, banks, pci_device_id) = match self {

@@ -206,10 +206,17 @@ where
 
     /// `icp_sal_userStart(name)`.
     pub fn start(&self, name: &[u8]) -> Result<Started, StartError> {
-        let base = check_name(name).map_err(|reason| StartError::InvalidName {
-            name: section_name(name),
-            reason,
-        })?;
+        // The start path matches its results instead of using `?` and `map_err`: each of those
+        // moves a whole `StartError`-sized result (about 700 bytes) even when it holds a success.
+        let base = match check_name(name) {
+            Ok(base) => base,
+            Err(reason) => {
+                return Err(StartError::InvalidName {
+                    name: section_name(name),
+                    reason,
+                });
+            }
+        };
         let pid = self.platform.process_id();
         let mut state = self.state.lock();
         state.leave_inherited(pid);
@@ -227,17 +234,23 @@ where
                 first: false,
             });
         }
-        let grant = self.lease(base)?;
+        let grant = match self.lease(base) {
+            Ok(grant) => grant,
+            Err(error) => return Err(error),
+        };
         if grant.name.len() > MAX_DERIVED_NAME_LEN {
             return Err(StartError::DerivedNameTooLong {
                 name: crate::strings::copy(&grant.name),
             });
         }
-        let attachments = self.attach_all(&grant.name)?;
+        // `count` is 0, so nothing is attached: a stop, a failed start and a fork's child all leave
+        // the list empty. Attaching straight into it spares moving the list.
+        if let Err(error) = self.attach_all(&grant.name, &mut state.attachments) {
+            return Err(error);
+        }
         state.owner = Some(pid);
         state.count = 1;
         state.section = grant.name.clone();
-        state.attachments = attachments;
         state.lease = Some(grant.lease);
         crate::qsal_log!(info, "pid {} started {}", pid, grant.name.as_str());
         Ok(Started {
@@ -254,10 +267,10 @@ where
         if let Some(slot) = self.platform.pinned_slot() {
             return self.lease_pinned(base, slot, &holder);
         }
-        let choice = self
-            .registry
-            .choose(base, &holder)
-            .map_err(|e| backend_error(e.kind(), detail(&e), true))?;
+        let choice = match self.registry.choose(base, &holder) {
+            Ok(choice) => choice,
+            Err(e) => return Err(backend_error(e.kind(), detail(&e), true)),
+        };
         match choice {
             Choice::Search => {}
             Choice::Granted { name, lease } => {
@@ -275,15 +288,17 @@ where
             Choice::NotConfigured => return Err(self.not_configured(base)),
         }
         let mut tally = Tally::default();
-        search_into(
+        match search_into(
             &self.devices,
             &self.registry,
             base,
             Some(&holder),
             &mut tally,
-        )
-        .map_err(|e| self.search_error(base, e))?
-        .ok_or_else(|| self.all_taken(base, &tally))
+        ) {
+            Ok(Some(grant)) => Ok(grant),
+            Ok(None) => Err(self.all_taken(base, &tally)),
+            Err(e) => Err(self.search_error(base, e)),
+        }
     }
 
     /// Leases exactly `slot` of `base` (see [`Platform::pinned_slot`]).
@@ -403,22 +418,20 @@ where
         for_each_slot(&self.devices, &self.registry, f).map_err(|e| self.search_error("", e))
     }
 
-    /// Attaches to every device that has `section`; on failure detaches what was attached, in
-    /// reverse order.
+    /// Attaches to every device that has `section`, into `attachments` (empty); on failure
+    /// detaches what was attached, in reverse order.
     fn attach_all(
         &self,
         section: &str,
-    ) -> Result<heapless::Vec<D::Attachment, DEVICES>, StartError> {
-        let mut attachments = heapless::Vec::new();
-        match self.attach_each(section, &mut attachments) {
-            Ok(()) => Ok(attachments),
-            Err(error) => {
-                while let Some(attachment) = attachments.pop() {
-                    drop(attachment);
-                }
-                Err(error)
+        attachments: &mut heapless::Vec<D::Attachment, DEVICES>,
+    ) -> Result<(), StartError> {
+        let attached = self.attach_each(section, attachments);
+        if attached.is_err() {
+            while let Some(attachment) = attachments.pop() {
+                drop(attachment);
             }
         }
+        attached
     }
 
     /// Attaches to each device that has `section`, in accel-id order, into `attachments`.
