@@ -206,8 +206,8 @@ where
 
     /// `icp_sal_userStart(name)`.
     pub fn start(&self, name: &[u8]) -> Result<Started, StartError> {
-        // The start path matches its results instead of using `?` and `map_err`: each of those
-        // moves a whole `StartError`-sized result (about 700 bytes) even when it holds a success.
+        // The start path's results are matched rather than passed through `map_err`: a mapped result
+        // is a whole `StartError`-sized value (about 700 bytes), moved even when it holds a success.
         let base = match check_name(name) {
             Ok(base) => base,
             Err(reason) => {
@@ -234,10 +234,7 @@ where
                 first: false,
             });
         }
-        let grant = match self.lease(base) {
-            Ok(grant) => grant,
-            Err(error) => return Err(error),
-        };
+        let grant = self.lease(base)?;
         if grant.name.len() > MAX_DERIVED_NAME_LEN {
             return Err(StartError::DerivedNameTooLong {
                 name: crate::strings::copy(&grant.name),
@@ -245,9 +242,7 @@ where
         }
         // `count` is 0, so nothing is attached: a stop, a failed start and a fork's child all leave
         // the list empty. Attaching straight into it spares moving the list.
-        if let Err(error) = self.attach_all(&grant.name, &mut state.attachments) {
-            return Err(error);
-        }
+        self.attach_all(&grant.name, &mut state.attachments)?;
         state.owner = Some(pid);
         state.count = 1;
         state.section = grant.name.clone();
