@@ -163,9 +163,6 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Config<'a, SECTIONS, KEYS> {
 
     pub(crate) fn find_key(&self, section: u16, key: &str, print: u32) -> Option<&Entry<'a>> {
         let owner = self.sections.get(usize::from(section))?;
-        if !owner.may_hold(print) {
-            return None;
-        }
         find(
             &self.entries,
             &self.fingerprints,
@@ -220,9 +217,6 @@ impl<'c, 'a> SectionRef<'c, 'a> {
     /// The entry for `key`, if present (the first occurrence wins).
     pub fn get(&self, key: &str) -> Option<&'c Entry<'a>> {
         let print = fingerprint(key, self.index);
-        if !self.section.may_hold(print) {
-            return None;
-        }
         find(
             self.entries,
             self.fingerprints,
@@ -239,8 +233,9 @@ impl<'c, 'a> SectionRef<'c, 'a> {
     }
 }
 
-/// Finds a key of a section by scanning the dense fingerprint array from the section's first key
-/// (no key of a section comes before it, even when the section was re-opened later in the file).
+/// Finds a key of a section: none when the section's filter has never seen the fingerprint, else
+/// by scanning the dense fingerprint array from the section's first key (no key of a section
+/// comes before it, even when the section was re-opened later in the file).
 ///
 /// The fingerprints are compared a chunk at a time without an early exit, which the compiler turns
 /// into vector compares; only a chunk with a match is looked at key by key.
@@ -254,6 +249,9 @@ fn find<'c, 'a>(
 ) -> Option<&'c Entry<'a>> {
     /// Fingerprints compared per step.
     const CHUNK: usize = 16;
+    if !section.may_hold(print) {
+        return None;
+    }
     let first = usize::from(section.first);
     let prints = fingerprints.get(first..)?;
     let mut base = first;

@@ -17,20 +17,12 @@ pub(crate) const fn is_blank(byte: u8) -> bool {
 /// Whether any byte of `bytes` is a space or a control byte (`<= b' '`): the question every name,
 /// key and value is asked, answered eight bytes at a time.
 pub(crate) fn any_space_or_control(bytes: &[u8]) -> bool {
-    /// The top bit of every byte of a word.
-    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    /// `b' ' + 1` in every byte: a byte below it borrows in the subtraction.
-    const LIMIT: u64 = u64::from_le_bytes([b' ' + 1; 8]);
     let mut words = bytes.chunks_exact(8);
     for word in &mut words {
         let Ok(word) = <[u8; 8]>::try_from(word) else {
             return true;
         };
-        let x = u64::from_le_bytes(word);
-        // A byte below LIMIT sets its top bit in `x - LIMIT` while its own top bit is clear (bytes
-        // of 0x80 and above never count); borrows only run upwards from such a byte, so the word
-        // has one exactly when the mask is not zero.
-        if x.wrapping_sub(LIMIT) & !x & HIGH != 0 {
+        if below_mask(u64::from_le_bytes(word), b' ' + 1) != 0 {
             return true;
         }
     }
@@ -179,16 +171,19 @@ pub(crate) fn first_byte(word: u64, byte: u8) -> Option<usize> {
 }
 
 /// A mask with the top bit set in the byte where `byte` first occurs in `word` (and possibly in
-/// later bytes), zero when it does not occur: that byte is zero after the xor, and a zero byte
-/// borrows in `v - 0x01…01` while its own top bit is clear. Borrows only run upwards from such a
-/// byte, so the lowest set bit and "not zero" are exact.
+/// later bytes), zero when it does not occur: that byte is zero after the xor, so below 1.
 fn byte_mask(word: u64, byte: u8) -> u64 {
-    /// `0x01` in every byte.
-    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    below_mask(word ^ u64::from_le_bytes([byte; 8]), 1)
+}
+
+/// A mask with the top bit set in the first byte of `word` below `limit` (at most 0x80), and
+/// possibly in later bytes; zero when no byte is below it. Such a byte borrows in
+/// `word - limit…limit` while its own top bit is clear (bytes of 0x80 and above never count), and
+/// borrows only run upwards from it, so the lowest set bit and "not zero" are exact.
+fn below_mask(word: u64, limit: u8) -> u64 {
     /// The top bit of every byte.
     const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
-    let v = word ^ u64::from_le_bytes([byte; 8]);
-    v.wrapping_sub(ONES) & !v & HIGH
+    word.wrapping_sub(u64::from_le_bytes([limit; 8])) & !word & HIGH
 }
 
 /// The offset of the first `byte` in `bytes`, eight bytes at a time: for the short lines of a
