@@ -208,15 +208,15 @@ impl<'b, const DEVICES: usize, const PAIRS: usize, const WORDS: usize> Devices
         &self,
         accel_id: u32,
         section: &str,
-    ) -> Result<BoardAttachment<'b, DEVICES, PAIRS, WORDS>, BoardError> {
+    ) -> Result<Option<BoardAttachment<'b, DEVICES, PAIRS, WORDS>>, BoardError> {
         let board: &'b Board<DEVICES, PAIRS, WORDS> = self;
         let device = board.find(accel_id)?;
         let profile = device.device_type.profile();
         let layout = Layout::of(profile.generation);
         let expanded = Expanded::unindexed(device.expanded.as_bytes(), profile);
-        let body = expanded
-            .section(section)
-            .ok_or(BoardError::NoSuchSection(accel_id))?;
+        let Some(body) = expanded.section(section) else {
+            return Ok(None);
+        };
         let mut attachment = BoardAttachment::new(board, accel_id);
         let mut failure = None;
         ring_specs(body, &profile, |spec| {
@@ -230,7 +230,7 @@ impl<'b, const DEVICES: usize, const PAIRS: usize, const WORDS: usize> Devices
         .map_err(|e| BoardError::keys(accel_id, e))?;
         match failure {
             Some(e) => Err(e),
-            None => Ok(attachment),
+            None => Ok(Some(attachment)),
         }
     }
 }

@@ -11,8 +11,6 @@ use qsal_core::ring::{RingError, RingKeyError};
 pub enum BoardError {
     /// No device with this accel id.
     NoSuchDevice(u32),
-    /// The section is not in the device's expanded configuration.
-    NoSuchSection(u32),
     /// The section's ring keys cannot be read (the expanded text is not what the build made).
     BadRingKeys(u32),
     /// Every ring slot of the board is in use.
@@ -32,10 +30,6 @@ impl fmt::Display for BoardError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoSuchDevice(accel_id) => write!(f, "the board has no device {accel_id}"),
-            Self::NoSuchSection(accel_id) => write!(
-                f,
-                "device {accel_id} does not have the section in its built-in configuration"
-            ),
             Self::BadRingKeys(accel_id) => write!(
                 f,
                 "device {accel_id}: the section's ring keys cannot be read; rebuild the firmware"
@@ -58,7 +52,6 @@ impl Error for BoardError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::NoSuchDevice(_) => ErrorKind::NoDevice,
-            Self::NoSuchSection(_) => ErrorKind::NotFound,
             Self::NoRingSlot | Self::TooManyPairs => ErrorKind::Full,
             Self::BadRingKeys(_) | Self::Ring { .. } => ErrorKind::SetupFailed,
         }

@@ -129,3 +129,12 @@ fn too_few_ring_slots_refuse_a_start_and_keep_nothing() {
         (0, 0, 0)
     );
 }
+
+#[test]
+fn attaching_a_section_the_device_lacks_takes_nothing() {
+    let board: &'static Board<2, 8, 256> = Box::leak(Box::new(Board::new(devices())));
+    assert!(matches!((&board).attach(0, "SSL_DEV1_INT_0"), Ok(None)));
+    assert!(matches!((&board).attach(0, "NOPE"), Ok(None)));
+    let attachment = (&board).attach(0, "SSL_DEV0_INT_0").expect("attach");
+    assert!(attachment.is_some());
+}

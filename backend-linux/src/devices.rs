@@ -294,7 +294,7 @@ impl Devices for LinuxDevices {
         Ok(f(&device.expanded()))
     }
 
-    fn attach(&self, accel_id: u32, section: &str) -> Result<DeviceAttachment, LinuxError> {
+    fn attach(&self, accel_id: u32, section: &str) -> Result<Option<DeviceAttachment>, LinuxError> {
         let (snapshot, i) = self.device(accel_id)?;
         let setup = |reason: String| LinuxError::Setup { accel_id, reason };
         let device = snapshot
@@ -302,9 +302,9 @@ impl Devices for LinuxDevices {
             .get(i)
             .ok_or_else(|| setup("the device is no longer up".to_string()))?;
         let expanded = device.expanded();
-        let body = expanded
-            .section(section)
-            .ok_or_else(|| setup(format!("section [{section}] is not configured on it")))?;
+        let Some(body) = expanded.section(section) else {
+            return Ok(None);
+        };
         let profile = device.info.device_type.profile();
         let mut specs = Vec::new();
         ring_specs(body, &profile, |spec| specs.push(spec))
@@ -320,5 +320,6 @@ impl Devices for LinuxDevices {
             &specs,
             (windows, &self.faults),
         )
+        .map(Some)
     }
 }

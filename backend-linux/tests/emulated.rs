@@ -225,3 +225,33 @@ fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
     .expect("started");
     sal.stop().expect("stop");
 }
+
+/// A start attaches to every device whose expansion has its section and skips the others: the
+/// backend looks the section up in the same view of the device it attaches from.
+#[test]
+fn a_start_attaches_only_to_the_devices_that_have_its_section() {
+    use qsal_core::platform::Devices as _;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("partial");
+    let runtime = RuntimeDir::at(&dir.0);
+    let other = CONFIG.replace("[SSL]", "[WEB]");
+    up(
+        &runtime,
+        &[(DeviceType::C6xx, CONFIG), (DeviceType::C6xx, &other)],
+    );
+    let sal = linux_sal(&runtime);
+    let devices = sal.devices();
+    assert_eq!(devices.count().expect("count"), 2);
+    let second = devices.device(1).expect("device").expect("up").accel_id;
+    assert!(
+        devices
+            .attach(second, "SSL_INT_0")
+            .expect("no error for a missing section")
+            .is_none()
+    );
+    sal.start(b"SSL").expect("start");
+    let attached = sal.with_attachments(|a| a.iter().map(|a| a.accel_id()).collect::<Vec<_>>());
+    let first = devices.device(0).expect("device").expect("up").accel_id;
+    assert_eq!(attached, Some(vec![first]));
+    sal.stop().expect("stop");
+}

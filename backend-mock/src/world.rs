@@ -234,23 +234,29 @@ impl<'w, const DEVICES: usize, const TEXT: usize> Devices for &'w MockWorld<DEVI
         self.with_device(accel_id, |d| f(&d.expanded()))
     }
 
-    fn attach(&self, accel_id: u32, section: &str) -> Result<MockAttachment<'w>, MockError> {
-        let (fail, generation) = self.with_device(accel_id, |d| {
-            (
-                d.fail_map.filter(|_| d.expanded().has_section(section)),
-                d.info.generation,
-            )
-        })?;
+    fn attach(
+        &self,
+        accel_id: u32,
+        section: &str,
+    ) -> Result<Option<MockAttachment<'w>>, MockError> {
+        let Some((fail, generation)) = self.with_device(accel_id, |d| {
+            d.expanded()
+                .has_section(section)
+                .then_some((d.fail_map, d.info.generation))
+        })?
+        else {
+            return Ok(None);
+        };
         if let Some(bank) = fail {
             return Err(MockError::MapFailed { accel_id, bank });
         }
         self.attached.fetch_add(1, Ordering::SeqCst);
-        Ok(MockAttachment {
+        Ok(Some(MockAttachment {
             attached: &self.attached,
             accel_id,
             generation,
             inherited: false,
-        })
+        }))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use qsal_backend_mock::{MockClock, MockError, MockPlatform, MockProcess, MockRegistry, MockWorld};
 use qsal_core::DeviceType;
-use qsal_core::platform::ErrorKind;
+use qsal_core::platform::{Attachment as _, ErrorKind};
 use qsal_core::sal::{StartError, StopError};
 
 const CONFIG: &str = "[GENERAL]\nServicesEnabled = cy\nConfigVersion = 2\n\
@@ -450,4 +450,23 @@ fn a_pinned_slot_is_taken_exactly_or_the_start_fails_naming_its_holder() {
         pinned(8, "ZIP_INT_0").sal().start(b"ZIP"),
         Err(StartError::SectionNotConfigured { .. })
     ));
+}
+
+#[test]
+fn a_shared_section_attaches_only_the_devices_that_have_it() {
+    let f = fixture(1);
+    let other = CONFIG.replace("[SHIM]", "[WEB]");
+    f.world
+        .add_device(DeviceType::C6xx, other.as_bytes())
+        .expect("device");
+    let p = f.process(1);
+    assert_eq!(granted(&p, "SHIM"), "SHIM_INT_0");
+    assert_eq!(f.world.attached(), 1, "device 1 has no [SHIM]");
+    assert_eq!(
+        p.sal()
+            .with_attachments(|a| a.iter().map(|a| a.accel_id()).collect::<Vec<_>>()),
+        Some(vec![0])
+    );
+    p.sal().stop().expect("stop");
+    assert_eq!(f.world.attached(), 0);
 }

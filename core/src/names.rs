@@ -13,22 +13,46 @@ use crate::strings::NameBuf;
 /// Builds the derived section name of process `index` of section `base`.
 pub fn derived_name(base: &str, limit_dev_access: bool, accel_id: u32, index: u32) -> NameBuf {
     let mut name = NameBuf::new();
-    // 127 (base) + 29 (the longest suffix) fits in 160. Appended piece by piece rather than
-    // through `core::fmt`: every slot search builds one name per slot it looks at.
-    let _ = (|| {
-        name.push_str(base)?;
-        if limit_dev_access {
-            name.push_str("_DEV")?;
-            push_decimal(&mut name, accel_id)?;
-        }
-        name.push_str("_INT_")?;
-        push_decimal(&mut name, index)
-    })();
+    // 127 (base) + 29 (the longest suffix) fits in 160.
+    let _ = push_derived_name(&mut name, base, limit_dev_access, accel_id, index);
     name
 }
 
+/// [`derived_name`] built straight into a buffer of `N` bytes (a slot name), `None` when it does
+/// not fit: the slot search builds one name per slot it looks at, and most fit.
+pub fn derived_name_in<const N: usize>(
+    base: &str,
+    limit_dev_access: bool,
+    accel_id: u32,
+    index: u32,
+) -> Option<heapless::String<N>> {
+    let mut name = heapless::String::new();
+    push_derived_name(&mut name, base, limit_dev_access, accel_id, index).ok()?;
+    Some(name)
+}
+
+/// Appends the derived name piece by piece rather than through `core::fmt`.
+fn push_derived_name<const N: usize>(
+    name: &mut heapless::String<N>,
+    base: &str,
+    limit_dev_access: bool,
+    accel_id: u32,
+    index: u32,
+) -> Result<(), heapless::CapacityError> {
+    name.push_str(base)?;
+    if limit_dev_access {
+        name.push_str("_DEV")?;
+        push_decimal(name, accel_id)?;
+    }
+    name.push_str("_INT_")?;
+    push_decimal(name, index)
+}
+
 /// Appends `value` in decimal.
-fn push_decimal(name: &mut NameBuf, value: u32) -> Result<(), heapless::CapacityError> {
+fn push_decimal<const N: usize>(
+    name: &mut heapless::String<N>,
+    value: u32,
+) -> Result<(), heapless::CapacityError> {
     let mut digits = [0u8; 10];
     let mut first = digits.len();
     let mut rest = value;
@@ -174,6 +198,30 @@ mod tests {
             derived_name(&long, true, u32::MAX, u32::MAX).len(),
             127 + "_DEV4294967295_INT_4294967295".len()
         );
+    }
+
+    #[test]
+    fn derived_names_built_into_a_slot_name_are_the_same_or_refused_when_too_long() {
+        for (base, limited, accel_id, index) in [
+            ("SSL", false, 0, 0),
+            ("SSL", true, 12, 63),
+            ("S", true, u32::MAX, u32::MAX),
+            ("A_BASE_OF_TWENTY_SIX_BYTES", false, 0, 9),
+        ] {
+            let name = derived_name(base, limited, accel_id, index);
+            let slot = derived_name_in::<32>(base, limited, accel_id, index);
+            assert_eq!(slot.as_deref(), Some(name.as_str()), "{name}");
+        }
+        // 32 bytes fit a slot name's buffer, 33 do not.
+        assert_eq!(
+            derived_name("A_BASE_OF_TWENTY_SIX_BYTES", false, 0, 10).len(),
+            33
+        );
+        assert_eq!(
+            derived_name_in::<32>("A_BASE_OF_TWENTY_SIX_BYTES", false, 0, 10),
+            None
+        );
+        assert_eq!(derived_name_in::<8>("SSL", true, 1, 0), None);
     }
 
     #[test]

@@ -118,8 +118,12 @@ pub trait Devices: ErrorType {
         f: impl FnOnce(&Expanded<'_>) -> T,
     ) -> Result<T, Self::Error>;
 
-    /// Attaches this process to device `accel_id` for derived section `section`.
-    fn attach(&self, accel_id: u32, section: &str) -> Result<Self::Attachment, Self::Error>;
+    /// Attaches this process to device `accel_id` for derived section `section`; `Ok(None)` when
+    /// the device's expanded configuration has no such section (nothing to attach). The section
+    /// is looked up in the same view of the device the attachment is made from, so a start
+    /// never attaches from one version of a device's configuration after checking another.
+    fn attach(&self, accel_id: u32, section: &str)
+    -> Result<Option<Self::Attachment>, Self::Error>;
 
     /// Whether the expanded configuration of device `accel_id` has section `section`.
     fn has_section(&self, accel_id: u32, section: &str) -> Result<bool, Self::Error> {

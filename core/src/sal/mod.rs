@@ -439,22 +439,17 @@ where
             let Some(device) = self.devices.device(index).map_err(devices_error)? else {
                 continue;
             };
-            if !self
-                .devices
-                .has_section(device.accel_id, section)
-                .map_err(devices_error)?
-            {
-                continue;
-            }
             let setup_error = |d: Detail| StartError::DeviceSetup {
                 accel_id: device.accel_id,
                 section: crate::strings::copy(section),
                 detail: d,
             };
-            let attachment = self
-                .devices
-                .attach(device.accel_id, section)
-                .map_err(|e| setup_error(detail(&e)))?;
+            // The backend looks the section up itself (one look at the device, not two).
+            let attachment = match self.devices.attach(device.accel_id, section) {
+                Ok(Some(attachment)) => attachment,
+                Ok(None) => continue,
+                Err(e) => return Err(setup_error(detail(&e))),
+            };
             attachments.push(attachment).map_err(|attachment| {
                 drop(attachment);
                 setup_error(detail(&format_args!(

@@ -180,7 +180,14 @@ impl<P: Platform, D: Devices, R: SlotRegistry, M: lock_api::RawMutex, const DEVI
             }
             let again = restarted.contains(accel_id);
             let attachment = match self.devices.attach(*accel_id, &section) {
-                Ok(attachment) => attachment,
+                Ok(Some(attachment)) => attachment,
+                // The device lost the section since it was listed: nothing to attach.
+                Ok(None) => {
+                    if again {
+                        events.detached = events.detached.saturating_add(1);
+                    }
+                    continue;
+                }
                 Err(e) => {
                     if again {
                         events.detached = events.detached.saturating_add(1);

@@ -1,7 +1,7 @@
 //! The slot search itself, and the enumeration of every slot with its holder.
 
 use crate::config::keys::SectionKind;
-use crate::names::derived_name;
+use crate::names::{derived_name, derived_name_in};
 use crate::platform::{Devices, ErrorKind, ErrorType, Holder, SlotRegistry};
 use crate::strings::{Detail, NameBuf, copy, detail};
 
@@ -30,7 +30,8 @@ pub struct Tally {
     pub in_use: u32,
     /// The first taken names, in search order.
     pub taken: heapless::Vec<SlotName, TAKEN_REMEMBERED>,
-    /// The first free name and its first device (probe mode; in lease mode the granted one).
+    /// The first free name and its first device (probe mode only: in lease mode the grant names
+    /// the slot taken).
     pub first_free: Option<(SlotName, u32)>,
     /// Of the names examined, those whose lease the registry could not use (a lease file that is
     /// missing, of the wrong type or owned by someone untrusted); they count as in use.
@@ -139,9 +140,19 @@ fn search_in<D: Devices, R: SlotRegistry>(
         let max = device.device_type.profile().max_processes();
         let mut n = 0u32;
         while n < max {
-            let name = derived_name(base, limited, accel_id, n);
+            let Some(slot) = derived_name_in(base, limited, accel_id, n) else {
+                // Too long for a slot name: an error if the device has the section.
+                let name = derived_name(base, limited, accel_id, n);
+                if !devices
+                    .has_section(accel_id, &name)
+                    .map_err(SearchError::Devices)?
+                {
+                    break;
+                }
+                return Err(SearchError::NameTooLong(name));
+            };
             if !devices
-                .has_section(accel_id, &name)
+                .has_section(accel_id, &slot)
                 .map_err(SearchError::Devices)?
             {
                 break;
@@ -152,14 +163,10 @@ fn search_in<D: Devices, R: SlotRegistry>(
                 // The same shared name on a later device: tried and counted already.
                 continue;
             }
-            let mut slot = SlotName::new();
-            slot.push_str(&name)
-                .map_err(|_| SearchError::NameTooLong(name.clone()))?;
             tally.total = tally.total.saturating_add(1);
             match holder {
                 Some(holder) => match usable(registry.try_lease(&slot, holder), tally)? {
                     Some(Some(lease)) => {
-                        tally.first_free = Some((slot.clone(), accel_id));
                         return Ok(Some(Grant {
                             lease,
                             name: slot,
