@@ -2,6 +2,11 @@
 //! the same number of raw `open` + `flock(LOCK_EX | LOCK_NB)` + `close` calls in the same run; and the
 //! whole first start + last stop, which adds attaching the emulated device (ring files mapped, rings
 //! programmed, engine thread started) and detaching it.
+//!
+//! The bound of a start's memory (k = 0 only): `ring_mmap_bound` creates, sizes, maps and unmaps
+//! shared memory of exactly the sizes one start maps, writing once to as many pages as the start
+//! made resident (both read from `/proc/self/smaps`), with nothing else; `qsal_start_stop_unmapped` is a start + stop that finds no
+//! spare mapping to reuse (they are released after each stop), as a process's very first start.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use qsal_backend_linux::{LinuxDevices, LinuxPlatform, LinuxRegistry, RuntimeDir, linux_sal};
@@ -9,7 +14,8 @@ use qsal_core::DeviceType;
 use qsal_core::platform::{Holder, Platform, SlotRegistry};
 use qsal_core::slot::search;
 use qsal_tests::{TempDir, up, user_config};
-use rustix::fs::{FlockOperation, Mode, OFlags};
+use rustix::fs::{FlockOperation, MemfdFlags, Mode, OFlags};
+use rustix::mm::{MapFlags, ProtFlags};
 
 fn raw_open_flock(path: &std::path::Path) -> bool {
     let fd = rustix::fs::open(
@@ -19,6 +25,57 @@ fn raw_open_flock(path: &std::path::Path) -> bool {
     )
     .expect("open");
     rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).is_ok()
+}
+
+/// This process's emulated-device mappings (bank windows and ring arenas): each one's size and the
+/// bytes of it that are resident (the pages a start wrote), from `/proc/self/smaps`.
+fn device_mappings() -> Vec<(usize, usize)> {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("/proc/self/smaps");
+    let mut found = Vec::new();
+    let mut current: Option<usize> = None;
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or_default();
+        if let Some((start, end)) = first.split_once('-')
+            && let (Ok(start), Ok(end)) = (
+                usize::from_str_radix(start, 16),
+                usize::from_str_radix(end, 16),
+            )
+        {
+            current = line.contains("memfd:qsal-dev").then(|| end - start);
+        } else if first == "Rss:"
+            && let Some(size) = current.take()
+        {
+            let kib: usize = words.next().and_then(|n| n.parse().ok()).expect("Rss kB");
+            found.push((size, kib * 1024));
+        }
+    }
+    found
+}
+
+/// Shared memory of `len` bytes with its first `touched` bytes made resident, the cheapest way:
+/// `memfd_create`, `ftruncate`, `mmap`, one write per page, `munmap`, `close`.
+fn raw_ring_mmap(len: usize, touched: usize) {
+    let fd = rustix::fs::memfd_create("bound", MemfdFlags::CLOEXEC).expect("memfd");
+    rustix::fs::ftruncate(&fd, len as u64).expect("ftruncate");
+    // SAFETY: a fresh shared mapping of a file we just sized to `len`; only this function touches
+    // it, inside its bounds (`touched` is at most `len`), and unmaps it before returning.
+    unsafe {
+        let base = rustix::mm::mmap(
+            std::ptr::null_mut(),
+            len,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::SHARED,
+            &fd,
+            0,
+        )
+        .expect("mmap")
+        .cast::<u8>();
+        for page in (0..touched.min(len)).step_by(4096) {
+            base.add(page).write_volatile(1);
+        }
+        rustix::mm::munmap(base.cast(), len).expect("munmap");
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -55,6 +112,39 @@ fn bench(c: &mut Criterion) {
                 started.count
             });
         });
+        if k == 0 {
+            group.bench_with_input(
+                BenchmarkId::new("qsal_start_stop_unmapped", k),
+                &k,
+                |b, _| {
+                    b.iter(|| {
+                        let started = sal.start(b"SSL").expect("start");
+                        sal.stop().expect("stop");
+                        qsal_backend_linux::shm::release_spares();
+                        started.count
+                    });
+                },
+            );
+            qsal_backend_linux::shm::release_spares();
+            sal.start(b"SSL").expect("start");
+            let mappings = device_mappings();
+            sal.stop().expect("stop");
+            qsal_backend_linux::shm::release_spares();
+            assert!(!mappings.is_empty(), "a start maps the device's memory");
+            eprintln!(
+                "ring_mmap_bound: {} mappings, {} KiB mapped, {} KiB resident",
+                mappings.len(),
+                mappings.iter().map(|m| m.0).sum::<usize>() / 1024,
+                mappings.iter().map(|m| m.1).sum::<usize>() / 1024
+            );
+            group.bench_with_input(BenchmarkId::new("ring_mmap_bound", k), &k, |b, _| {
+                b.iter(|| {
+                    for &(len, resident) in &mappings {
+                        raw_ring_mmap(len, resident);
+                    }
+                });
+            });
+        }
         let paths: Vec<std::path::PathBuf> = (0..=k)
             .map(|i| runtime.leases().join(format!("SSL_INT_{i}.lease")))
             .collect();
