@@ -245,7 +245,10 @@ where
         self.attach_all(&grant.name, &mut state.attachments)?;
         state.owner = Some(pid);
         state.count = 1;
-        state.section = grant.name.clone();
+        // Copied in place: a clone is built beside it and then moved, reading back a buffer only
+        // partly written, which stalls the copy. Same capacity, so it always fits.
+        state.section.clear();
+        let _ = state.section.push_str(&grant.name);
         state.lease = Some(grant.lease);
         crate::qsal_log!(info, "pid {} started {}", pid, grant.name.as_str());
         Ok(Started {
