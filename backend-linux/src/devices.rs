@@ -105,6 +105,8 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct LinuxDevices {
     runtime: RuntimeDir,
+    /// `devices/` of the runtime directory, joined once: its `lstat` starts every search.
+    devices_path: PathBuf,
     uio: UioRoots,
     faults: Arc<Faults>,
     snapshot: RwLock<Arc<Snapshot>>,
@@ -121,6 +123,7 @@ impl LinuxDevices {
     pub fn with_uio(runtime: &RuntimeDir, uio: UioRoots) -> Self {
         Self {
             runtime: runtime.clone(),
+            devices_path: runtime.devices(),
             uio,
             faults: Arc::new(Faults::default()),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
@@ -144,7 +147,7 @@ impl LinuxDevices {
         // directory, a link, a change, an error — takes the checked path below.
         if let Ok(stat) = rustix::fs::statat(
             rustix::fs::CWD,
-            self.runtime.devices(),
+            &self.devices_path,
             rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
         ) {
             let current = self.snapshot.read();

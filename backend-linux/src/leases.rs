@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use qsal_core::limits::MAX_STR_LEN;
-use qsal_core::names::check_name;
+use qsal_core::names::check_name_str;
 use qsal_core::platform::{ErrorType, Holder, Lease, SlotRegistry};
 use rustix::fd::OwnedFd;
 use rustix::fs::FlockOperation;
@@ -61,7 +61,7 @@ struct Dirs {
 /// The file name of the lease of `name`, after checking that `name` is a safe file name.
 pub fn lease_file(name: &str) -> Result<LeaseFileName, LinuxError> {
     let unsafe_name = || LinuxError::UnsafeName(name.to_string());
-    check_name(name.as_bytes()).map_err(|_| unsafe_name())?;
+    check_name_str(name).map_err(|_| unsafe_name())?;
     let mut file = LeaseFileName::new();
     file.push_str(name)
         .and_then(|()| file.push_str(LEASE_SUFFIX))
@@ -167,14 +167,21 @@ fn check_lease(
 }
 
 fn write_record(file: &File, holder: &Holder) -> Result<(), LinuxError> {
-    let mut record = format!(
+    use std::io::Write as _;
+    // Built on the stack, space-padded, ending in a newline. The fields take at most 82 bytes
+    // (pid and uid 10 digits, since 20, command 16), so they always fit.
+    let mut record = [b' '; RECORD_LEN];
+    let mut fields: &mut [u8] = record.get_mut(..RECORD_LEN - 1).unwrap_or_default();
+    write!(
+        fields,
         "pid={}\nuid={}\nsince={}\ncommand={}\n",
         holder.pid, holder.uid, holder.since, holder.command
-    );
-    let pad = RECORD_LEN.saturating_sub(record.len() + 1);
-    record.extend(std::iter::repeat_n(' ', pad));
-    record.push('\n');
-    file.write_all_at(record.as_bytes(), 0)
+    )
+    .map_err(|e| LinuxError::io("write the holder record of", file.path(), e))?;
+    if let Some(last) = record.last_mut() {
+        *last = b'\n';
+    }
+    file.write_all_at(&record, 0)
 }
 
 /// Reads the holder record of a lease file (`pid=`, `uid=`, `since=`, `command=` lines), looking

@@ -144,6 +144,22 @@ impl fmt::Display for NameError {
 
 /// Checks that `name` is 1..=127 bytes of `[A-Za-z0-9_.-]` not starting with `.`.
 pub fn check_name(name: &[u8]) -> Result<&str, NameError> {
+    check_name_bytes(name)?;
+    // Only ASCII is left, so this cannot fail.
+    core::str::from_utf8(name).map_err(|_| NameError::UnsafeByte {
+        byte: 0,
+        position: 0,
+    })
+}
+
+/// [`check_name`] of a name that is already a `str` (a lease file's slot name, for every slot a
+/// search looks at), without converting it again.
+pub fn check_name_str(name: &str) -> Result<(), NameError> {
+    check_name_bytes(name.as_bytes())
+}
+
+/// The byte rules of [`check_name`].
+fn check_name_bytes(name: &[u8]) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
@@ -153,18 +169,34 @@ pub fn check_name(name: &[u8]) -> Result<&str, NameError> {
     if name.first() == Some(&b'.') {
         return Err(NameError::LeadingDot);
     }
-    if let Some(position) = name
-        .iter()
-        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
-    {
-        let byte = name.get(position).copied().unwrap_or(0);
-        return Err(NameError::UnsafeByte { byte, position });
+    match name.iter().position(|&b| !is_name_byte(b)) {
+        Some(position) => Err(NameError::UnsafeByte {
+            byte: name.get(position).copied().unwrap_or(0),
+            position,
+        }),
+        None => Ok(()),
     }
-    core::str::from_utf8(name).map_err(|_| NameError::UnsafeByte {
-        byte: 0,
-        position: 0,
-    })
 }
+
+/// Whether `byte` may appear in a section name: `[A-Za-z0-9_.-]`, looked up in a table (one load
+/// per byte; the slot search checks a name per slot).
+fn is_name_byte(byte: u8) -> bool {
+    // A `u8` always indexes 256 entries: the bound check is optimised away.
+    NAME_BYTES.get(usize::from(byte)).copied().unwrap_or(false)
+}
+
+/// [`is_name_byte`]'s table.
+#[allow(clippy::indexing_slicing)] // `b` runs over 0..256, the table's length, at compile time.
+const NAME_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-');
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
@@ -222,6 +254,20 @@ mod tests {
             None
         );
         assert_eq!(derived_name_in::<8>("SSL", true, 1, 0), None);
+    }
+
+    #[test]
+    fn the_name_byte_table_is_the_documented_class() {
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-';
+            assert_eq!(is_name_byte(b), expected, "{b:#04x}");
+            let name = [b'a', b];
+            let checked = check_name(&name);
+            assert_eq!(checked.is_ok(), expected, "{b:#04x}");
+            if let Ok(text) = core::str::from_utf8(&name) {
+                assert_eq!(check_name_str(text).is_ok(), expected, "{b:#04x}");
+            }
+        }
     }
 
     #[test]
