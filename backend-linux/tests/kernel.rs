@@ -242,3 +242,32 @@ fn a_process_with_kernel_slots_starts_attaches_and_releases_through_the_state_ma
         "SSL_DEV0_INT_0"
     );
 }
+
+/// A derived name of exactly 31 bytes (the longest the library accepts) is granted whole: it was
+/// once cut to 29 bytes and `…` on its way into a slot name, which made the start refuse it.
+#[test]
+fn a_31_byte_name_granted_by_the_kernel_is_kept_whole() {
+    use qsal_backend_linux::LinuxSlots;
+    use qsal_core::platform::{Choice, SlotRegistry};
+    const EDGE: &str = "[GENERAL]\nServicesEnabled = \"cy\"\n[TwentyByteBaseName__]\nLimitDevAccess = 1\n\
+[TwentyByteBaseName___DEV0_INT_0]\nNumberCyInstances = 0\n";
+    let k = Box::new(FakeKernel {
+        world: MockWorld::new(),
+        registry: MockRegistry::new(),
+        started: true,
+    });
+    k.world
+        .add_expanded(DeviceType::C6xx, EDGE)
+        .expect("device");
+    let slots = LinuxSlots::Kernel(KernelSlots::new(FakeNode(&k)));
+    match slots
+        .choose("TwentyByteBaseName__", &Holder::default())
+        .expect("granted")
+    {
+        Choice::Granted { name, .. } => {
+            assert_eq!(name.as_str(), "TwentyByteBaseName___DEV0_INT_0");
+            assert_eq!(name.len(), 31);
+        }
+        _ => panic!("the kernel grants the only slot"),
+    }
+}

@@ -24,33 +24,42 @@ pub type Detail = heapless::String<384>;
 /// Writes into a fixed string, dropping what does not fit and remembering that it did.
 struct Truncating<'s, const CAPACITY: usize> {
     out: &'s mut heapless::String<CAPACITY>,
+    /// The longest the text may stay when it has to be cut: room for `…` after it.
     room: usize,
+    /// The length to cut back to (a character boundary, at most `room`).
+    keep: usize,
     cut: bool,
 }
 
 impl<const CAPACITY: usize> fmt::Write for Truncating<'_, CAPACITY> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         for c in s.chars() {
-            if self.cut || self.out.len().saturating_add(c.len_utf8()) > self.room {
+            if self.cut || self.out.push(c).is_err() {
                 self.cut = true;
                 return Ok(());
             }
-            let _ = self.out.push(c);
+            if self.out.len() <= self.room {
+                self.keep = self.out.len();
+            }
         }
         Ok(())
     }
 }
 
-/// Formats `display` into a string of capacity `CAPACITY`; beyond `CAPACITY - 3` bytes it is cut and ends in `…`.
+/// Formats `display` into a string of capacity `CAPACITY`: whole when it fits, else cut on a
+/// character boundary and ended with `…` (at most `CAPACITY` bytes either way).
 pub fn truncated<const CAPACITY: usize>(display: &dyn fmt::Display) -> heapless::String<CAPACITY> {
     let mut out = heapless::String::new();
     let mut writer = Truncating {
         out: &mut out,
         room: CAPACITY.saturating_sub(3),
+        keep: 0,
         cut: false,
     };
     let _ = write!(writer, "{display}");
     if writer.cut {
+        let keep = writer.keep;
+        out.truncate(keep);
         let _ = out.push('…');
     }
     out
@@ -95,6 +104,13 @@ mod tests {
         assert_eq!(section_name(b"a\x01b").as_str(), "a?b");
         assert_eq!(section_name(&[0xff]).as_str(), "<not UTF-8>");
         assert_eq!(copy::<40>("Cy0Name").as_str(), "Cy0Name");
+        // A text that fills the capacity exactly is kept whole; one byte more is cut.
+        assert_eq!(copy::<16>("sixteen-bytes-cm").as_str(), "sixteen-bytes-cm");
+        assert_eq!(copy::<16>("seventeen-bytes-x").as_str(), "seventeen-byt…");
+        let slot = "S".repeat(31);
+        assert_eq!(copy::<32>(&slot).as_str(), slot);
+        assert_eq!(copy::<4>("éé").as_str(), "éé");
+        assert_eq!(copy::<4>("ééé").as_str(), "…");
         assert_eq!(
             section_name("x".repeat(100).as_bytes()).len(),
             61 + "…".len()
