@@ -271,3 +271,33 @@ fn a_31_byte_name_granted_by_the_kernel_is_kept_whole() {
         _ => panic!("the kernel grants the only slot"),
     }
 }
+
+/// A name the kernel grants but no loaded device has (the kernel's configuration and `qsal up`'s
+/// disagree): the start fails and releases the slot instead of succeeding with no instance.
+#[test]
+fn a_granted_section_that_no_loaded_device_has_fails_the_start_and_frees_the_slot() {
+    use qsal_backend_linux::kernel::KernelSlots;
+    use qsal_backend_linux::{LinuxDevices, LinuxPlatform, LinuxSlots, RuntimeDir};
+    use qsal_core::sal::{Sal, StartError};
+
+    let k = kernel(true);
+    let dir = qsal_tests::TempDir::new("kernel-mismatch");
+    let runtime = RuntimeDir::at(&dir.0);
+    let other = CONFIG.replace("[SSL]", "[WEB]");
+    qsal_tests::up(&runtime, &[(DeviceType::C6xx, &other)]);
+    let sal: Sal<_, _, _, parking_lot::RawMutex, 16> = Sal::new(
+        LinuxPlatform::new(),
+        LinuxDevices::new(&runtime),
+        LinuxSlots::Kernel(KernelSlots::new(FakeNode(&k))),
+    );
+    let err = sal
+        .start(b"SSL")
+        .expect_err("no loaded device has SSL_DEV0_INT_0");
+    assert!(
+        matches!(&err, StartError::SectionOnNoDevice { section } if section == "SSL_DEV0_INT_0"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("slot was released"), "{err}");
+    assert_eq!(k.registry.leased(), 0, "the node was closed");
+    assert_eq!(sal.count(), 0);
+}

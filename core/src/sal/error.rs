@@ -105,6 +105,13 @@ pub enum StartError {
         /// What failed (bank, ring, why).
         detail: Detail,
     },
+    /// The slot was granted, but no started device has its derived section: the device set was
+    /// reloaded during the start, or the kernel's slots and the loaded devices disagree. A start
+    /// that would hold no instance fails instead of succeeding with none.
+    SectionOnNoDevice {
+        /// The derived section granted (and released).
+        section: SlotName,
+    },
     /// The lease this process held was taken away.
     LeaseLost {
         /// The derived section that was held.
@@ -265,6 +272,10 @@ impl fmt::Display for StartError {
             } => write!(
                 f,
                 "setting up device {accel_id} for {section} failed: {detail}; the slot was released, check the device with `qsal status`"
+            ),
+            Self::SectionOnNoDevice { section } => write!(
+                f,
+                "{section} was granted, but no started device has that section (the devices were reloaded during the start, or the kernel's slots and `qsal up`'s devices disagree); the slot was released, start again and compare `qsal status` with the loaded configuration"
             ),
             Self::LeaseLost { section } => write!(
                 f,

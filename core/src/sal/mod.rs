@@ -243,6 +243,13 @@ where
         // `count` is 0, so nothing is attached: a stop, a failed start and a fork's child all leave
         // the list empty. Attaching straight into it spares moving the list.
         self.attach_all(&grant.name, &mut state.attachments)?;
+        if state.attachments.is_empty() {
+            // Intel's library can "succeed" here with no instance at all; a caller finds out
+            // later, if ever (qat-semantics.md §4.2, recommendation: fail the start).
+            return Err(StartError::SectionOnNoDevice {
+                section: grant.name,
+            });
+        }
         state.owner = Some(pid);
         state.count = 1;
         // Copied in place: a clone is built beside it and then moved, reading back a buffer only
