@@ -164,16 +164,23 @@ fn unknown_sections_invalid_names_and_no_device() {
     assert!(err.to_string().contains("no QAT device is started"));
 }
 
-#[test]
-fn derived_names_over_31_bytes_are_refused_and_released() {
+/// A started fake kernel with one device holding the expanded text `expanded` as it is (not
+/// validated: the driver loads what the library would refuse).
+fn kernel_holding(expanded: &str) -> Box<FakeKernel> {
     let k = Box::new(FakeKernel {
         world: MockWorld::new(),
         registry: MockRegistry::new(),
         started: true,
     });
     k.world
-        .add_expanded(DeviceType::C6xx, LONG)
+        .add_expanded(DeviceType::C6xx, expanded)
         .expect("device");
+    k
+}
+
+#[test]
+fn derived_names_over_31_bytes_are_refused_and_released() {
+    let k = kernel_holding(LONG);
     let slots = KernelSlots::new(FakeNode(&k));
     let err = slots
         .acquire("LongSectionNameOfTwenty")
@@ -251,14 +258,7 @@ fn a_31_byte_name_granted_by_the_kernel_is_kept_whole() {
     use qsal_core::platform::{Choice, SlotRegistry};
     const EDGE: &str = "[GENERAL]\nServicesEnabled = \"cy\"\n[TwentyByteBaseName__]\nLimitDevAccess = 1\n\
 [TwentyByteBaseName___DEV0_INT_0]\nNumberCyInstances = 0\n";
-    let k = Box::new(FakeKernel {
-        world: MockWorld::new(),
-        registry: MockRegistry::new(),
-        started: true,
-    });
-    k.world
-        .add_expanded(DeviceType::C6xx, EDGE)
-        .expect("device");
+    let k = kernel_holding(EDGE);
     let slots = LinuxSlots::Kernel(KernelSlots::new(FakeNode(&k)));
     match slots
         .choose("TwentyByteBaseName__", &Holder::default())
