@@ -12,7 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use qsal_core::limits::{MAX_DERIVED_NAME_LEN, MAX_STR_LEN};
-use qsal_core::names::check_name;
+use qsal_core::names::check_name_str;
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 
@@ -163,7 +163,7 @@ impl<N: SlotNode> KernelSlots<N> {
 
     /// Asks the kernel for a slot of `base`.
     pub fn acquire(&self, base: &str) -> Result<KernelLease<N::Connection>, KernelError> {
-        check_name(base.as_bytes()).map_err(|_| KernelError::InvalidName(base.to_string()))?;
+        check_name_str(base).map_err(|_| KernelError::InvalidName(base.to_string()))?;
         let mut connection = self.node.open().map_err(|source| KernelError::NotReady {
             path: self.node.path().to_path_buf(),
             source,

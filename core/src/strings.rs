@@ -24,11 +24,14 @@ pub type Detail = heapless::String<384>;
 /// Writes into a fixed string, dropping what does not fit and remembering that it did.
 struct Truncating<'s, const CAPACITY: usize> {
     out: &'s mut heapless::String<CAPACITY>,
-    /// The longest the text may stay when it has to be cut: room for `…` after it.
-    room: usize,
-    /// The length to cut back to (a character boundary, at most `room`).
+    /// The length to cut back to (a character boundary, at most [`Truncating::ROOM`]).
     keep: usize,
     cut: bool,
+}
+
+impl<const CAPACITY: usize> Truncating<'_, CAPACITY> {
+    /// The longest the text may stay when it has to be cut: room for `…` after it.
+    const ROOM: usize = CAPACITY.saturating_sub(3);
 }
 
 impl<const CAPACITY: usize> fmt::Write for Truncating<'_, CAPACITY> {
@@ -38,7 +41,7 @@ impl<const CAPACITY: usize> fmt::Write for Truncating<'_, CAPACITY> {
                 self.cut = true;
                 return Ok(());
             }
-            if self.out.len() <= self.room {
+            if self.out.len() <= Self::ROOM {
                 self.keep = self.out.len();
             }
         }
@@ -52,7 +55,6 @@ pub fn truncated<const CAPACITY: usize>(display: &dyn fmt::Display) -> heapless:
     let mut out = heapless::String::new();
     let mut writer = Truncating {
         out: &mut out,
-        room: CAPACITY.saturating_sub(3),
         keep: 0,
         cut: false,
     };

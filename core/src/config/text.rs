@@ -65,10 +65,6 @@ impl<'a> Text<'a> {
         Self { raw, spacing }
     }
 
-    fn spaced(&self) -> bool {
-        self.spacing == Spacing::Spaced
-    }
-
     /// The bytes as they appear in the file, inner whitespace included.
     pub fn raw(&self) -> &'a str {
         self.raw
@@ -76,12 +72,12 @@ impl<'a> Text<'a> {
 
     /// Whether the raw text contains whitespace that the reference removes.
     pub fn has_inner_whitespace(&self) -> bool {
-        self.spaced()
+        self.spacing == Spacing::Spaced
     }
 
     /// Length in bytes after whitespace removal.
     pub fn len(&self) -> usize {
-        if self.spaced() {
+        if self.has_inner_whitespace() {
             self.raw.bytes().filter(|b| !is_blank(*b)).count()
         } else {
             self.raw.len()
@@ -98,7 +94,7 @@ impl<'a> Text<'a> {
     /// Stored texts are always shorter than [`MAX_STR_LEN`] (the parser rejects longer ones); a longer
     /// spaced text is truncated here rather than panicking.
     pub fn compact(&self) -> Compact<'a> {
-        if !self.spaced() {
+        if !self.has_inner_whitespace() {
             return Compact::Borrowed(self.raw);
         }
         let mut buf = heapless::String::<MAX_STR_LEN>::new();
@@ -112,7 +108,7 @@ impl<'a> Text<'a> {
 
     /// Whether the compacted text equals `other`.
     pub fn eq_str(&self, other: &str) -> bool {
-        if self.spaced() {
+        if self.has_inner_whitespace() {
             self.raw.bytes().filter(|b| !is_blank(*b)).eq(other.bytes())
         } else {
             self.raw == other

@@ -181,21 +181,18 @@ impl<P: Platform, D: Devices, R: SlotRegistry, M: lock_api::RawMutex, const DEVI
             let again = restarted.contains(accel_id);
             let attachment = match self.devices.attach(*accel_id, &section) {
                 Ok(Some(attachment)) => attachment,
-                // The device lost the section since it was listed: nothing to attach.
-                Ok(None) => {
+                // Not attached: the setup failed, or the device lost the section since it was
+                // listed (nothing to attach).
+                outcome => {
                     if again {
                         events.detached = events.detached.saturating_add(1);
                     }
-                    continue;
-                }
-                Err(e) => {
-                    if again {
-                        events.detached = events.detached.saturating_add(1);
+                    if let Err(e) = outcome {
+                        failure.get_or_insert(RescanError::DeviceSetup {
+                            accel_id: *accel_id,
+                            detail: detail(&e),
+                        });
                     }
-                    failure.get_or_insert(RescanError::DeviceSetup {
-                        accel_id: *accel_id,
-                        detail: detail(&e),
-                    });
                     continue;
                 }
             };

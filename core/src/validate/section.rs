@@ -8,7 +8,7 @@ use crate::config::user::UserSection;
 use crate::config::{Entry, SectionRef};
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink};
 use crate::limits::{MAX_DERIVED_NAME_LEN, MAX_INSTANCES};
-use crate::names::{check_name, derived_name};
+use crate::names::{check_name_str, derived_name};
 use crate::profile::Driver;
 use crate::value::{CoreList, Services, kernel_auto, kernel_number};
 
@@ -51,7 +51,7 @@ fn check_user<'a>(
 ) -> bool {
     let name = section.name();
     let compact = name.compact();
-    if check_name(compact.as_bytes()).is_err() {
+    if check_name_str(&compact).is_err() {
         sink.report(Diagnostic::new(
             DiagKind::UnsafeSectionName { section: name },
             section.span(),
