@@ -11,7 +11,7 @@ use core::fmt;
 use super::keys::{self, SectionKind};
 use super::lex::{self, Line};
 use super::locate::{self, SectionText};
-use super::text::{Text, name_hash, same_name};
+use super::text::{Text, is_blank, same_bytes};
 use super::user::UserSection;
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Span};
 use crate::expand::MAX_BANKS;
@@ -25,7 +25,7 @@ use crate::value::kernel_auto;
 /// Where one section is in an expanded text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SectionSpan {
-    /// [`name_hash`] of the (compacted) name.
+    /// [`section_hash`] of the (compacted) name.
     pub hash: u32,
     /// Byte offset of the name.
     pub name_at: u32,
@@ -39,6 +39,44 @@ pub struct SectionSpan {
     /// because every slot search asks for it; `None` for a name shaped like a derived section,
     /// which is never asked (and is read from the text if it is).
     pub limit_dev_access: Option<bool>,
+    /// Whether the name is written with blanks inside it (`[SSL _INT_0]`), so it is compared
+    /// compacted; most are not, and are compared as they are.
+    pub spaced: bool,
+}
+
+impl SectionSpan {
+    /// Whether this entry, whose name is written as `raw`, is section `name` (its compacted name
+    /// is `name` exactly; a `name` with a blank in it is never a section's).
+    fn is_named(&self, raw: &[u8], name: &str) -> bool {
+        if self.spaced {
+            raw.iter()
+                .copied()
+                .filter(|&b| !is_blank(b))
+                .eq(name.bytes())
+        } else {
+            same_bytes(raw, name.as_bytes())
+        }
+    }
+}
+
+/// The index's hash of a section name: its bytes eight at a time, then the last few, each step
+/// multiplied through (a derived name is one or two words and a digit or two, so a lookup hashes
+/// it in a few instructions rather than one multiply per byte). Equal names hash equally; the
+/// lookup compares the names of entries whose hash matches.
+pub fn section_hash(name: &[u8]) -> u32 {
+    const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+    let (words, rest) = name.as_chunks::<8>();
+    let mut hash = words.iter().fold(MIX, |hash, word| {
+        (hash ^ u64::from_le_bytes(*word))
+            .wrapping_mul(MIX)
+            .rotate_left(31)
+    });
+    let tail = rest
+        .iter()
+        .fold(0u64, |tail, &byte| (tail << 8) | u64::from(byte));
+    hash = (hash ^ tail ^ (u64::try_from(rest.len()).unwrap_or(0) << 56)).wrapping_mul(MIX);
+    // The product's high half is the well-mixed one.
+    u32::try_from(hash >> 32).unwrap_or(0)
 }
 
 /// Indexes every section of `text` into `push`, which returns `false` when its storage is full.
@@ -50,7 +88,7 @@ pub fn index(text: &[u8], mut push: impl FnMut(SectionSpan) -> bool) -> bool {
     for section in locate::sections(text) {
         let name = section.name.compact();
         let span = SectionSpan {
-            hash: name_hash(&name),
+            hash: section_hash(name.as_bytes()),
             name_at: offset(section.name_at),
             name_len: offset(section.name.raw().len()),
             body_at: offset(section.body_at),
@@ -58,6 +96,7 @@ pub fn index(text: &[u8], mut push: impl FnMut(SectionSpan) -> bool) -> bool {
             limit_dev_access: derived_base(&name)
                 .is_none()
                 .then(|| limit_dev_access_in(section.body)),
+            spaced: section.name.has_inner_whitespace(),
         };
         if !push(span) {
             return false;
@@ -133,11 +172,11 @@ impl<'a> Expanded<'a> {
 
     /// The index entry of the first section named `name` (with a complete index).
     fn span(&self, name: &str) -> Option<&'a SectionSpan> {
-        let hash = name_hash(name);
+        let hash = section_hash(name.as_bytes());
         self.index
             .iter()
             .filter(|s| s.hash == hash)
-            .find(|s| same_name(self.slice(s.name_at, s.name_len), name))
+            .find(|s| s.is_named(self.slice(s.name_at, s.name_len), name))
     }
 
     /// `LimitDevAccess` of section `name` as [`UserSection::read_limit_dev_access`] reads it, or
@@ -515,6 +554,51 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
         let users: Vec<String> = view.user_sections().map(|t| t.to_string()).collect();
         assert_eq!(users, ["SSL"]);
         assert!(!index(GOOD.as_bytes(), |_| false));
+    }
+
+    #[test]
+    fn the_index_finds_what_a_scan_finds() {
+        // Many derived names sharing their first word, names written with blanks, and a
+        // repeated name (the first one counts), looked up by the index and by a plain scan.
+        let mut text = String::from("[GENERAL]\nx = 0\n[ S SL ]\nLimitDevAccess = 1\n");
+        for n in 0..64 {
+            text.push_str(&format!(
+                "[SSL_INT_{n}]\nx = {n}\n[SSL_DEV0_INT_{n}]\nx = d{n}\n"
+            ));
+        }
+        text.push_str("[SSL_INT_7]\nx = second\n[A_LONGER_NAME_THAN_SIXTEEN_BYTES]\nx = long\n");
+        let mut spans = Vec::new();
+        assert!(index(text.as_bytes(), |s| {
+            spans.push(s);
+            true
+        }));
+        let profile = DeviceType::C6xx.profile();
+        let indexed = Expanded::new(text.as_bytes(), &spans, true, profile);
+        let scanned = Expanded::unindexed(text.as_bytes(), profile);
+        let mut names: Vec<String> = (0..66)
+            .flat_map(|n| [format!("SSL_INT_{n}"), format!("SSL_DEV0_INT_{n}")])
+            .collect();
+        names.extend(
+            [
+                "SSL",
+                "S SL",
+                " SSL",
+                "S\tSL",
+                "GENERAL",
+                "SS",
+                "A_LONGER_NAME_THAN_SIXTEEN_BYTES",
+            ]
+            .map(String::from),
+        );
+        names.extend(["A_LONGER_NAME_THAN_SIXTEEN_BYTE", "", "SSL_INT_"].map(String::from));
+        for name in &names {
+            assert_eq!(indexed.section(name), scanned.section(name), "{name:?}");
+        }
+        assert_eq!(indexed.value("SSL_INT_7", "x").map(|v| v.raw()), Some("7"));
+        // `[ S SL ]` is section `SSL`, as the kernel compacts it; a name asked for with a blank
+        // in it is nobody's (the index used to answer it as written).
+        assert!(indexed.has_section("SSL") && !indexed.has_section("S SL"));
+        assert!(!indexed.has_section("SSL_INT_64"));
     }
 
     #[test]

@@ -156,20 +156,38 @@ impl Deref for Compact<'_> {
     }
 }
 
+/// Whether two byte strings are equal, compared eight bytes at a time: names are short, and a
+/// call to `memcmp` costs more than comparing them in place.
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_words, a_rest) = a.as_chunks::<8>();
+    let (b_words, b_rest) = b.as_chunks::<8>();
+    a_words.iter().zip(b_words).all(|(x, y)| x == y)
+        && a_rest.iter().zip(b_rest).all(|(x, y)| x == y)
+}
+
 /// A 32-bit hash of a name (FNV-1a over its compacted bytes), for indexes of section names.
 pub fn name_hash(name: &str) -> u32 {
     fingerprint(name, 0)
 }
+
+/// FNV-1a's 32-bit offset basis.
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+
+/// FNV-1a's 32-bit prime.
+const FNV_PRIME: u32 = 0x0100_0193;
 
 /// 32-bit FNV-1a over the compacted bytes, mixed with the section index: the fingerprint that
 /// makes key lookups a scan over a dense array. (A word-at-a-time hash was measured as well: no
 /// faster on the parser's short keys, and slower in the slot search, where it stopped being
 /// inlined into the registry's lease.)
 pub(crate) fn fingerprint(key: &str, section: u16) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5 ^ u32::from(section).wrapping_mul(0x9e37_79b9);
+    let mut hash: u32 = FNV_OFFSET ^ u32::from(section).wrapping_mul(0x9e37_79b9);
     for byte in key.bytes().filter(|b| !is_blank(*b)) {
         hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
+        hash = hash.wrapping_mul(FNV_PRIME);
     }
     hash
 }
@@ -228,6 +246,12 @@ mod tests {
         fn blanks_do_not_change_a_fingerprint(text in "[a-c \t\r]{0,40}", section in 0u16..4) {
             let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '\t' | '\r')).collect();
             proptest::prop_assert_eq!(fingerprint(&text, section), fingerprint(&compact, section));
+        }
+
+        #[test]
+        fn same_bytes_is_slice_equality(a in proptest::collection::vec(0u8..3, 0..20), b in proptest::collection::vec(0u8..3, 0..20)) {
+            proptest::prop_assert_eq!(same_bytes(&a, &b), a == b);
+            proptest::prop_assert!(same_bytes(&a, &a.clone()));
         }
 
         #[test]
