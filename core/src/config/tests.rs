@@ -170,6 +170,22 @@ const CASES: &[Case] = &[
 ];
 
 #[test]
+fn a_key_written_with_blanks_is_found_by_its_compacted_name_only() {
+    // The key as the kernel reads it is `Cy0Name`; asking for it with the blank finds nothing,
+    // as a scan of the section's text would not, and a duplicate written either way is caught.
+    let (config, found) = parse("[S]\nCy0 Name = x\nCy0Name = y\nOther = z\n");
+    assert_eq!(value(&config, "S", "Cy0Name").as_deref(), Some("x"));
+    assert_eq!(value(&config, "S", "Cy0 Name"), None);
+    assert_eq!(value(&config, "S", "Other").as_deref(), Some("z"));
+    assert!(
+        found
+            .iter()
+            .any(|(code, line, _)| *code == "Q109" && *line == 3),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn grammar_table() {
     for case in CASES {
         let (config, found) = parse(case.input);
