@@ -1,5 +1,7 @@
 //! Slot acquisition (search + lease with holder record + release) with k of 64 slots held, against
-//! the same number of raw `open` + `flock(LOCK_EX | LOCK_NB)` + `close` calls in the same run; and the
+//! the same number of raw `open` + `flock(LOCK_EX | LOCK_NB)` + `close` calls in the same run
+//! (`qsal_slot_acquire` reuses one registry, as a process's later starts do; `qsal_slot_acquire_first`
+//! makes a new one each time, as a process's first start does); and the
 //! whole first start + last stop, which adds attaching the emulated device (ring files mapped, rings
 //! programmed, engine thread started) and detaching it.
 //!
@@ -105,6 +107,22 @@ fn bench(c: &mut Criterion) {
                 outcome.grant.expect("a free slot").name
             });
         });
+        if k == 0 {
+            // A process's first acquisition: a new registry opens and checks the runtime
+            // directory and `leases/` (later ones check that the kept ones are still current).
+            group.bench_with_input(
+                BenchmarkId::new("qsal_slot_acquire_first", k),
+                &k,
+                |b, _| {
+                    b.iter(|| {
+                        let registry = LinuxRegistry::new(&runtime);
+                        let outcome =
+                            search(&devices, &registry, "SSL", Some(&holder)).expect("search");
+                        outcome.grant.expect("a free slot").name
+                    });
+                },
+            );
+        }
         group.bench_with_input(BenchmarkId::new("qsal_start_stop", k), &k, |b, _| {
             b.iter(|| {
                 let started = sal.start(b"SSL").expect("start");

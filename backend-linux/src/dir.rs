@@ -38,6 +38,32 @@ pub fn stamp_of(stat: &Stat) -> Stamp {
     )
 }
 
+/// What a directory's trust was judged on: which directory it is (device and inode) and its owner,
+/// group and mode. While a path still names a directory with the same identity, it is the same
+/// directory and what was checked about it still holds (the inode cannot be reused while a
+/// descriptor of it is open).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+    dev: u64,
+    ino: u64,
+    uid: u32,
+    gid: u32,
+    mode: u32,
+}
+
+impl Identity {
+    /// The identity in `stat`.
+    pub fn of(stat: &Stat) -> Self {
+        Self {
+            dev: stat.st_dev,
+            ino: stat.st_ino,
+            uid: stat.st_uid,
+            gid: stat.st_gid,
+            mode: stat.st_mode,
+        }
+    }
+}
+
 /// Who may own what qsal trusts below the runtime directory: root and the runtime directory's
 /// owner (the user who runs `qsal up`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +84,8 @@ impl Owners {
 pub struct Dir {
     fd: OwnedFd,
     path: PathBuf,
+    /// Its identity when [`Dir::check_trusted`] last passed.
+    checked: Option<Identity>,
 }
 
 /// What [`Dir::open_file`] opens a file for.
@@ -94,6 +122,7 @@ impl Dir {
             Ok(fd) => Ok(Some(Self {
                 fd,
                 path: path.to_path_buf(),
+                checked: None,
             })),
             Err(rustix::io::Errno::NOENT) => Ok(None),
             Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) => {
@@ -127,11 +156,18 @@ impl Dir {
     }
 
     /// Refuses a directory that anyone may write to, or whose owner is not among `owners`
-    /// (checked as sshd's StrictModes checks a home directory).
-    pub fn check_trusted(&self, trusted: impl Fn(u32) -> bool) -> Result<Stat, LinuxError> {
+    /// (checked as sshd's StrictModes checks a home directory); remembers what passed
+    /// ([`Dir::checked`]).
+    pub fn check_trusted(&mut self, trusted: impl Fn(u32) -> bool) -> Result<Stat, LinuxError> {
         let stat = self.stat()?;
         check_stat(&stat, &self.path, FileType::Directory, &trusted)?;
+        self.checked = Some(Identity::of(&stat));
         Ok(stat)
+    }
+
+    /// The identity the directory had when it last passed [`Dir::check_trusted`], if it did.
+    pub fn checked(&self) -> Option<Identity> {
+        self.checked
     }
 
     /// Opens subdirectory `name`, refusing a symlink or anything that is not a directory, and
@@ -159,7 +195,11 @@ impl Dir {
             }
             Err(e) => return Err(LinuxError::io("open the directory", &path, e.into())),
         };
-        let dir = Self { fd, path };
+        let mut dir = Self {
+            fd,
+            path,
+            checked: None,
+        };
         dir.check_trusted(trusted)?;
         Ok(Some(dir))
     }
@@ -385,6 +425,7 @@ impl Dir {
                 let child = Self {
                     fd,
                     path: path.clone(),
+                    checked: None,
                 };
                 for (entry, _) in child.entries()? {
                     child.remove_tree(&entry)?;

@@ -11,6 +11,12 @@
 //! `kill -9` frees the slot with no clean-up step, a forked child's inherited descriptor keeps it
 //! only until the child drops it, and closing the descriptor (never `LOCK_UN`) is all a release does.
 //!
+//! A registry opens and checks the runtime directory and `leases/` once and keeps them open; each
+//! later search uses them again only after a `stat` of each path shows the same directories,
+//! unchanged in owner, group and mode (for the same effective user), and opens and checks them
+//! afresh otherwise — the same checks, two `stat`s instead of two opens, two `fstat`s and two
+//! closes on every search after a process's first.
+//!
 //! Because starters never create lease files, deleting a held lease file (anyone in the directory's
 //! group can) cannot hand its slot to a second process: the next starter finds no file, counts the
 //! slot as unusable and moves on; a file planted in its place is refused for its owner. The holder
@@ -25,9 +31,9 @@ use qsal_core::limits::MAX_STR_LEN;
 use qsal_core::names::check_name_str;
 use qsal_core::platform::{ErrorType, Holder, Lease, SlotRegistry};
 use rustix::fd::OwnedFd;
-use rustix::fs::FlockOperation;
+use rustix::fs::{AtFlags, FlockOperation};
 
-use crate::dir::{Access, Dir, File, Unchecked};
+use crate::dir::{Access, Dir, File, Identity, Unchecked};
 use crate::runtime::{LEASES, Opened, RuntimeDir};
 use crate::{LinuxError, Untrusted};
 
@@ -43,18 +49,51 @@ const RECORD_READ: usize = 512;
 #[derive(Clone, Debug)]
 pub struct LinuxRegistry {
     runtime: RuntimeDir,
-    /// Searches in progress, and the directories they share: opened and checked once by the
-    /// first `begin`, dropped by the last `end`, so a search never sees directories replaced
-    /// before it began.
-    session: Arc<Mutex<(u32, Option<Arc<Dirs>>)>>,
+    /// Searches in progress and the directories they use.
+    session: Arc<Mutex<Session>>,
 }
 
-/// An opened, trusted runtime directory and its `leases/`.
+/// Searches in progress and the directories they use.
+#[derive(Debug, Default)]
+struct Session {
+    /// Searches in progress.
+    searches: u32,
+    /// The directories the searches in progress share, current when the first began, so a search
+    /// never sees directories replaced after it began.
+    current: Option<Arc<Dirs>>,
+    /// The directories last used, kept open for the next search, which uses them only if
+    /// [`Kept::still_current`].
+    kept: Option<Arc<Kept>>,
+}
+
+/// An opened, trusted runtime directory and its `leases/`, kept between searches.
 #[derive(Debug)]
-struct Dirs {
+struct Kept {
     opened: Opened,
     leases: Dir,
-    /// The search's budget for waiting out probes.
+}
+
+impl Kept {
+    /// Whether these are still the runtime directory and its `leases/` as they were checked, for
+    /// the same effective user: both paths name directories with the identities they had then
+    /// (same inode, owner, group and mode; a `stat` each instead of opening and checking both
+    /// again). Anything else — a directory replaced, removed, re-owned or re-moded, a `down` and an
+    /// `up` in between — means opening them again, with every check.
+    fn still_current(&self, runtime: &RuntimeDir) -> bool {
+        let root = self.opened.root();
+        rustix::process::geteuid().as_raw() == self.opened.caller()
+            && rustix::fs::lstat(runtime.root())
+                .is_ok_and(|stat| Some(Identity::of(&stat)) == root.checked())
+            && rustix::fs::statat(root.fd(), LEASES, AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|stat| Some(Identity::of(&stat)) == self.leases.checked())
+    }
+}
+
+/// The directories one search (or one call outside a search) uses, and its budget for waiting
+/// out probes.
+#[derive(Debug)]
+struct Dirs {
+    kept: Arc<Kept>,
     wait: ProbeWait,
 }
 
@@ -81,7 +120,7 @@ impl LinuxRegistry {
     pub fn new(runtime: &RuntimeDir) -> Self {
         Self {
             runtime: runtime.clone(),
-            session: Arc::new(Mutex::new((0, None))),
+            session: Arc::default(),
         }
     }
 
@@ -90,23 +129,31 @@ impl LinuxRegistry {
         Ok(self.runtime.leases().join(lease_file(name)?.as_str()))
     }
 
-    /// The runtime directory and `leases/`, opened and checked.
-    fn open_dirs(&self) -> Result<Arc<Dirs>, LinuxError> {
-        let opened = self.runtime.open_existing()?;
-        let leases = opened.require(LEASES)?;
+    /// Current directories with a fresh probe-waiting budget: the kept ones while
+    /// [`Kept::still_current`], else the runtime directory and `leases/` opened and checked
+    /// again (and kept).
+    fn current_dirs(&self, session: &mut Session) -> Result<Arc<Dirs>, LinuxError> {
+        let kept = match session.kept.take() {
+            Some(kept) if kept.still_current(&self.runtime) => kept,
+            _ => {
+                let opened = self.runtime.open_existing()?;
+                let leases = opened.require(LEASES)?;
+                Arc::new(Kept { opened, leases })
+            }
+        };
+        session.kept = Some(Arc::clone(&kept));
         Ok(Arc::new(Dirs {
-            opened,
-            leases,
+            kept,
             wait: ProbeWait::default(),
         }))
     }
 
-    /// The directories of the search in progress, or freshly opened ones.
+    /// The directories of the search in progress, or current ones.
     fn dirs(&self) -> Result<Arc<Dirs>, LinuxError> {
-        let session = self.session.lock().1.clone();
-        match session {
-            Some(dirs) => Ok(dirs),
-            None => self.open_dirs(),
+        let mut session = self.session.lock();
+        match &session.current {
+            Some(dirs) => Ok(Arc::clone(dirs)),
+            None => self.current_dirs(&mut session),
         }
     }
 
@@ -114,7 +161,7 @@ impl LinuxRegistry {
     /// link, for writing).
     fn open(&self, name: &str, access: Access) -> Result<File, LinuxError> {
         let dirs = self.dirs()?;
-        open_lease(&dirs.opened, &dirs.leases, name, access)
+        open_lease(&dirs.kept.opened, &dirs.kept.leases, name, access)
     }
 }
 
@@ -301,11 +348,11 @@ impl SlotRegistry for LinuxRegistry {
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
         let dirs = self.dirs()?;
         let file_name = lease_file(name)?;
-        let unchecked = open_lease_file(&dirs.leases, &file_name, Access::Write)?;
+        let unchecked = open_lease_file(&dirs.kept.leases, &file_name, Access::Write)?;
         if !lock_exclusive(unchecked.fd(), || unchecked.path(), &dirs.wait)? {
             return Ok(None);
         }
-        let file = check_lease(unchecked, &dirs.opened, Access::Write)?;
+        let file = check_lease(unchecked, &dirs.kept.opened, Access::Write)?;
         write_record(&file, holder)?;
         let path = file.path().to_path_buf();
         Ok(Some(LinuxLease {
@@ -323,18 +370,20 @@ impl SlotRegistry for LinuxRegistry {
 
     fn begin(&self) -> Result<(), LinuxError> {
         let mut session = self.session.lock();
-        if session.0 == 0 {
-            session.1 = Some(self.open_dirs()?);
+        if session.searches == 0 {
+            session.current = Some(self.current_dirs(&mut session)?);
         }
-        session.0 = session.0.saturating_add(1);
+        session.searches = session.searches.saturating_add(1);
         Ok(())
     }
 
+    /// The last search to end lets go of the directories it shared; they stay open (kept) for
+    /// the next one, which checks that they are still current.
     fn end(&self) {
         let mut session = self.session.lock();
-        session.0 = session.0.saturating_sub(1);
-        if session.0 == 0 {
-            session.1 = None;
+        session.searches = session.searches.saturating_sub(1);
+        if session.searches == 0 {
+            session.current = None;
         }
     }
 }

@@ -81,7 +81,7 @@ impl RuntimeDir {
 
     /// Opens the directory and checks that it can be trusted; `Ok(None)` when it does not exist.
     pub fn open(&self) -> Result<Option<Opened>, LinuxError> {
-        let Some(root) = Dir::open(&self.root)? else {
+        let Some(mut root) = Dir::open(&self.root)? else {
             return Ok(None);
         };
         let caller = rustix::process::geteuid().as_raw();
@@ -91,6 +91,7 @@ impl RuntimeDir {
             owners: Owners {
                 directory: stat.st_uid,
             },
+            caller,
         }))
     }
 
@@ -148,6 +149,8 @@ impl RuntimeDir {
 pub struct Opened {
     root: Dir,
     owners: Owners,
+    /// The effective user it was judged trusted for.
+    caller: u32,
 }
 
 impl Opened {
@@ -159,6 +162,11 @@ impl Opened {
     /// Who may own what is below it.
     pub fn owners(&self) -> Owners {
         self.owners
+    }
+
+    /// The effective user it was checked for (the directory must belong to root or to them).
+    pub fn caller(&self) -> u32 {
+        self.caller
     }
 
     /// Opens subdirectory `name` (trusted, not a link); `Ok(None)` when missing.

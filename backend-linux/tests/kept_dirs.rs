@@ -1,0 +1,143 @@
+//! A registry keeps the runtime directory and `leases/` open between searches and uses them again
+//! only while their paths still name them, unchanged (same inode, owner, group and mode): these
+//! tests change them between two leases of one registry, as an administrator or `qsal up` might.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use qsal_backend_linux::{LinuxError, LinuxLease, LinuxRegistry, RuntimeDir, Untrusted};
+use qsal_core::DeviceType;
+use qsal_core::platform::{Holder, SlotRegistry};
+use qsal_tests::{TempDir, up, user_config};
+
+/// A device set with slots `SSL_INT_0` to `SSL_INT_3` loaded into `<dir>/run`.
+fn loaded(dir: &TempDir) -> RuntimeDir {
+    let runtime = RuntimeDir::at(dir.0.join("run"));
+    up(
+        &runtime,
+        &[(DeviceType::C6xx, &user_config(&[("SSL", 4, 0)]))],
+    );
+    runtime
+}
+
+fn lease(registry: &LinuxRegistry, name: &str) -> Result<Option<LinuxLease>, LinuxError> {
+    registry.try_lease(name, &Holder::default())
+}
+
+/// Leases and releases `SSL_INT_0`, after which `registry` keeps its directories.
+fn use_once(registry: &LinuxRegistry) {
+    drop(lease(registry, "SSL_INT_0").expect("lease").expect("free"));
+}
+
+/// This process's descriptors open on `path`.
+fn descriptors_of(path: &Path) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .flatten()
+        .filter(|entry| std::fs::read_link(entry.path()).is_ok_and(|target| target == path))
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn unchanged_directories_stay_open_and_are_used_again() {
+    let dir = TempDir::new("kept-reused");
+    let runtime = loaded(&dir);
+    let registry = LinuxRegistry::new(&runtime);
+    use_once(&registry);
+    let root = std::fs::canonicalize(runtime.root()).expect("canonical");
+    let leases = root.join("leases");
+    let kept = (descriptors_of(&root), descriptors_of(&leases));
+    assert_eq!(
+        (kept.0.len(), kept.1.len()),
+        (1, 1),
+        "one descriptor each kept open after the lease is released: {kept:?}"
+    );
+    let held = lease(&registry, "SSL_INT_1").expect("lease").expect("free");
+    assert_eq!(
+        (descriptors_of(&root), descriptors_of(&leases)),
+        kept,
+        "the same descriptors, not new ones"
+    );
+    drop(held);
+    drop(registry);
+    assert!(
+        descriptors_of(&leases).is_empty(),
+        "closed with the registry"
+    );
+}
+
+#[test]
+fn a_replaced_runtime_directory_is_used_from_the_next_lease_on() {
+    let dir = TempDir::new("kept-replaced");
+    let runtime = loaded(&dir);
+    let registry = LinuxRegistry::new(&runtime);
+    use_once(&registry);
+    let old: PathBuf = dir.0.join("old");
+    std::fs::rename(runtime.root(), &old).expect("move the runtime directory aside");
+    let fresh = loaded(&dir);
+    let other = LinuxRegistry::new(&fresh);
+    let held = lease(&other, "SSL_INT_0").expect("lease").expect("free");
+    // The kept directories are the moved-aside ones, where SSL_INT_0 is free: using them would
+    // hand the slot out a second time.
+    assert!(
+        lease(&registry, "SSL_INT_0").expect("lease").is_none(),
+        "SSL_INT_0 is held in the directory the path names now"
+    );
+    let second = lease(&registry, "SSL_INT_1").expect("lease").expect("free");
+    assert!(other.holder("SSL_INT_1").expect("probe").is_some());
+    let aside = LinuxRegistry::new(&RuntimeDir::at(&old));
+    assert!(aside.holder("SSL_INT_1").expect("probe").is_none());
+    drop((held, second));
+}
+
+#[test]
+fn a_replaced_leases_directory_is_used_from_the_next_lease_on() {
+    let dir = TempDir::new("kept-leases");
+    let runtime = loaded(&dir);
+    let registry = LinuxRegistry::new(&runtime);
+    use_once(&registry);
+    std::fs::rename(runtime.leases(), runtime.root().join("leases.moved")).expect("move aside");
+    up(
+        &runtime,
+        &[(DeviceType::C6xx, &user_config(&[("SSL", 4, 0)]))],
+    );
+    let other = LinuxRegistry::new(&runtime);
+    let held = lease(&other, "SSL_INT_0").expect("lease").expect("free");
+    assert!(
+        lease(&registry, "SSL_INT_0").expect("lease").is_none(),
+        "SSL_INT_0 is held in the new leases/"
+    );
+    drop(held);
+}
+
+#[test]
+fn directories_made_world_writable_between_two_leases_are_refused() {
+    for (which, make_writable) in [
+        (
+            "leases/",
+            (|r: &RuntimeDir| r.leases()) as fn(&RuntimeDir) -> PathBuf,
+        ),
+        ("the runtime directory", |r: &RuntimeDir| {
+            r.root().to_path_buf()
+        }),
+    ] {
+        let dir = TempDir::new("kept-mode");
+        let runtime = loaded(&dir);
+        let registry = LinuxRegistry::new(&runtime);
+        use_once(&registry);
+        let path = make_writable(&runtime);
+        let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode | 0o002))
+            .expect("chmod o+w");
+        match lease(&registry, "SSL_INT_1") {
+            Err(LinuxError::UntrustedDir {
+                path: refused,
+                problem: Untrusted::WorldWritable { .. },
+            }) => assert_eq!(refused, path, "{which}"),
+            other => panic!("{which} made world-writable: {other:?}"),
+        }
+    }
+}
