@@ -101,11 +101,12 @@ fn bench(c: &mut Criterion) {
                     .expect("free"),
             );
         }
+        let acquire = |registry: &LinuxRegistry| {
+            let outcome = search(&devices, registry, "SSL", Some(&holder)).expect("search");
+            outcome.grant.expect("a free slot").name
+        };
         group.bench_with_input(BenchmarkId::new("qsal_slot_acquire", k), &k, |b, _| {
-            b.iter(|| {
-                let outcome = search(&devices, &registry, "SSL", Some(&holder)).expect("search");
-                outcome.grant.expect("a free slot").name
-            });
+            b.iter(|| acquire(&registry));
         });
         if k == 0 {
             // A process's first acquisition: a new registry opens and checks the runtime
@@ -114,12 +115,7 @@ fn bench(c: &mut Criterion) {
                 BenchmarkId::new("qsal_slot_acquire_first", k),
                 &k,
                 |b, _| {
-                    b.iter(|| {
-                        let registry = LinuxRegistry::new(&runtime);
-                        let outcome =
-                            search(&devices, &registry, "SSL", Some(&holder)).expect("search");
-                        outcome.grant.expect("a free slot").name
-                    });
+                    b.iter(|| acquire(&LinuxRegistry::new(&runtime)));
                 },
             );
         }

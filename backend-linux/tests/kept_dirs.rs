@@ -24,9 +24,14 @@ fn lease(registry: &LinuxRegistry, name: &str) -> Result<Option<LinuxLease>, Lin
     registry.try_lease(name, &Holder::default())
 }
 
-/// Leases and releases `SSL_INT_0`, after which `registry` keeps its directories.
-fn use_once(registry: &LinuxRegistry) {
-    drop(lease(registry, "SSL_INT_0").expect("lease").expect("free"));
+/// A loaded runtime directory (in a temporary directory labelled `label`) and a registry of it
+/// that has leased and released `SSL_INT_0` once, and so keeps its directories.
+fn used_once(label: &str) -> (TempDir, RuntimeDir, LinuxRegistry) {
+    let dir = TempDir::new(label);
+    let runtime = loaded(&dir);
+    let registry = LinuxRegistry::new(&runtime);
+    drop(lease(&registry, "SSL_INT_0").expect("lease").expect("free"));
+    (dir, runtime, registry)
 }
 
 /// This process's descriptors open on `path`.
@@ -43,10 +48,7 @@ fn descriptors_of(path: &Path) -> Vec<String> {
 
 #[test]
 fn unchanged_directories_stay_open_and_are_used_again() {
-    let dir = TempDir::new("kept-reused");
-    let runtime = loaded(&dir);
-    let registry = LinuxRegistry::new(&runtime);
-    use_once(&registry);
+    let (_dir, runtime, registry) = used_once("kept-reused");
     let root = std::fs::canonicalize(runtime.root()).expect("canonical");
     let leases = root.join("leases");
     let kept = (descriptors_of(&root), descriptors_of(&leases));
@@ -71,10 +73,7 @@ fn unchanged_directories_stay_open_and_are_used_again() {
 
 #[test]
 fn a_replaced_runtime_directory_is_used_from_the_next_lease_on() {
-    let dir = TempDir::new("kept-replaced");
-    let runtime = loaded(&dir);
-    let registry = LinuxRegistry::new(&runtime);
-    use_once(&registry);
+    let (dir, runtime, registry) = used_once("kept-replaced");
     let old: PathBuf = dir.0.join("old");
     std::fs::rename(runtime.root(), &old).expect("move the runtime directory aside");
     let fresh = loaded(&dir);
@@ -95,10 +94,7 @@ fn a_replaced_runtime_directory_is_used_from_the_next_lease_on() {
 
 #[test]
 fn a_replaced_leases_directory_is_used_from_the_next_lease_on() {
-    let dir = TempDir::new("kept-leases");
-    let runtime = loaded(&dir);
-    let registry = LinuxRegistry::new(&runtime);
-    use_once(&registry);
+    let (_dir, runtime, registry) = used_once("kept-leases");
     std::fs::rename(runtime.leases(), runtime.root().join("leases.moved")).expect("move aside");
     up(
         &runtime,
@@ -124,10 +120,7 @@ fn directories_made_world_writable_between_two_leases_are_refused() {
             r.root().to_path_buf()
         }),
     ] {
-        let dir = TempDir::new("kept-mode");
-        let runtime = loaded(&dir);
-        let registry = LinuxRegistry::new(&runtime);
-        use_once(&registry);
+        let (_dir, runtime, registry) = used_once("kept-mode");
         let path = make_writable(&runtime);
         let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode | 0o002))
