@@ -166,12 +166,22 @@ impl DeviceType {
 
     /// The driver's name for this type.
     pub const fn name(self) -> &'static str {
-        self.profile().name
+        self.describe().name
     }
 
-    /// The hardware profile.
+    /// The hardware profile, copied out of [`PROFILES`] (a start asks for it several times; the
+    /// table is built at compile time by [`DeviceType::describe`]).
     #[inline]
-    pub const fn profile(self) -> DeviceProfile {
+    pub fn profile(self) -> DeviceProfile {
+        // Every discriminant indexes the table (a test checks it); the fallback is never taken.
+        PROFILES
+            .get(self as usize)
+            .copied()
+            .unwrap_or_else(|| self.describe())
+    }
+
+    /// The hardware profile, worked out from the type (for [`PROFILES`]).
+    const fn describe(self) -> DeviceProfile {
         use Generation::{Gen2, Gen3, Gen4};
         let (name, generation, is_vf, banks, pci_device_id) = match self {
             Self::Dh895xcc => ("dh895xcc", Gen2, false, 32, 0x0435),
@@ -209,6 +219,19 @@ impl DeviceType {
         }
     }
 }
+
+/// Every type's profile, indexed by the type's discriminant (declaration order).
+#[allow(clippy::indexing_slicing)] // `i` runs over 0..18, the table's length, at compile time.
+const PROFILES: [DeviceProfile; 18] = {
+    let mut table = [DeviceType::Dh895xcc.describe(); 18];
+    let mut i = 0;
+    while i < DeviceType::ALL.len() {
+        let device_type = DeviceType::ALL[i];
+        table[device_type as usize] = device_type.describe();
+        i += 1;
+    }
+    table
+};
 
 impl fmt::Display for DeviceType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -297,6 +320,17 @@ impl DeviceProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_profile_table_holds_every_type_at_its_discriminant() {
+        for device_type in DeviceType::ALL {
+            assert_eq!(device_type.profile(), device_type.describe());
+            assert_eq!(device_type.profile().device_type, device_type);
+        }
+        let mut seen: Vec<DeviceType> = PROFILES.iter().map(|p| p.device_type).collect();
+        seen.dedup();
+        assert_eq!(seen.len(), DeviceType::ALL.len(), "each type once");
+    }
 
     #[test]
     fn limits_match_the_reference_table() {

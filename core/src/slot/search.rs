@@ -109,9 +109,20 @@ pub fn search_into<D: Devices, R: SlotRegistry>(
     tally: &mut Tally,
 ) -> SearchResult<Option<Grant<R::Lease>>, D, R> {
     registry.begin().map_err(SearchError::Registry)?;
-    let grant = search_in(devices, registry, base, holder, tally);
-    registry.end();
-    grant
+    // Ended by a guard rather than between the search and the return, so the search's result is
+    // written where the caller wants it instead of being moved there (it is as large as the
+    // largest error, ~170 bytes).
+    let _session = Session(registry);
+    search_in(devices, registry, base, holder, tally)
+}
+
+/// Ends the registry's search session when dropped.
+struct Session<'r, R: SlotRegistry>(&'r R);
+
+impl<R: SlotRegistry> Drop for Session<'_, R> {
+    fn drop(&mut self) {
+        self.0.end();
+    }
 }
 
 /// [`search_into`] between the registry's `begin` and `end`.
@@ -278,9 +289,8 @@ pub fn for_each_slot<D: Devices, R: SlotRegistry>(
     f: impl FnMut(&SlotInfo<'_>),
 ) -> SearchResult<(), D, R> {
     registry.begin().map_err(SearchError::Registry)?;
-    let listed = list_slots(devices, registry, f);
-    registry.end();
-    listed
+    let _session = Session(registry);
+    list_slots(devices, registry, f)
 }
 
 /// [`for_each_slot`] between the registry's `begin` and `end`.
