@@ -11,7 +11,7 @@ use core::fmt;
 use super::keys::{self, SectionKind};
 use super::lex::{self, Line};
 use super::locate::{self, SectionText};
-use super::text::{Text, is_blank, same_bytes};
+use super::text::{Text, compacted_eq, same_bytes};
 use super::user::UserSection;
 use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Span};
 use crate::expand::MAX_BANKS;
@@ -49,10 +49,7 @@ impl SectionSpan {
     /// is `name` exactly; a `name` with a blank in it is never a section's).
     fn is_named(&self, raw: &[u8], name: &str) -> bool {
         if self.spaced {
-            raw.iter()
-                .copied()
-                .filter(|&b| !is_blank(b))
-                .eq(name.bytes())
+            compacted_eq(raw, name.as_bytes())
         } else {
             same_bytes(raw, name.as_bytes())
         }

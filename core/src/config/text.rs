@@ -109,7 +109,7 @@ impl<'a> Text<'a> {
     /// Whether the compacted text equals `other`.
     pub fn eq_str(&self, other: &str) -> bool {
         if self.has_inner_whitespace() {
-            self.raw.bytes().filter(|b| !is_blank(*b)).eq(other.bytes())
+            compacted_eq(self.raw.as_bytes(), other.as_bytes())
         } else {
             self.raw == other
         }
@@ -123,17 +123,21 @@ impl fmt::Display for Text<'_> {
 }
 
 /// Whether the trimmed bytes `raw` of a name or key are `name`, ignoring blanks inside `raw` (as
-/// [`Text::eq_str`] does), without converting them to text first.
+/// [`Text::eq_str`] does), without converting them to text first. A `name` with a blank in it is
+/// nobody's: `raw` equal to it byte for byte has the same blank, which compacting removes.
 pub(crate) fn same_name(raw: &[u8], name: &str) -> bool {
     if raw == name.as_bytes() {
-        return true;
+        return !raw.iter().any(|&b| is_blank(b));
     }
-    raw.iter().any(|&b| is_blank(b))
-        && raw
-            .iter()
-            .copied()
-            .filter(|&b| !is_blank(b))
-            .eq(name.bytes())
+    raw.iter().any(|&b| is_blank(b)) && compacted_eq(raw, name.as_bytes())
+}
+
+/// Whether `raw` with its blanks removed is `name`.
+pub(crate) fn compacted_eq(raw: &[u8], name: &[u8]) -> bool {
+    raw.iter()
+        .copied()
+        .filter(|&b| !is_blank(b))
+        .eq(name.iter().copied())
 }
 
 /// The compacted form of a [`Text`]: borrowed when the text had no inner whitespace.
@@ -298,6 +302,11 @@ mod tests {
         assert_eq!(t.len(), 5);
         assert!(t.eq_str("MySSL"));
         assert!(!t.eq_str("My SSL"));
+        assert!(same_name(b"My \tSSL", "MySSL") && same_name(b"MySSL", "MySSL"));
+        assert!(
+            !same_name(b"My \tSSL", "My \tSSL"),
+            "a name with a blank is nobody's"
+        );
         assert_ne!(fingerprint("MySSL", 3), fingerprint("MySSL", 4));
     }
 
