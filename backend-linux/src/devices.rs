@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
-use qsal_core::config::expanded::{self, Expanded, SectionSpan, verify};
+use qsal_core::config::expanded::{Expanded, verify};
 use qsal_core::platform::{DeviceInfo, Devices, ErrorType};
 use qsal_core::ring::ring_specs;
 
@@ -23,6 +23,7 @@ use crate::device_file::{self, DeviceMeta};
 use crate::dir::{Access, Stamp, stamp_of};
 use crate::error::Untrusted;
 use crate::runtime::{DEVICES, Opened, RuntimeDir};
+use crate::section_index::SectionIndex;
 use crate::uio::UioRoots;
 
 /// The largest device file read. An expansion of the largest device (512 processes × many
@@ -40,8 +41,7 @@ pub struct LoadedDevice {
     pub path: PathBuf,
     /// The expanded configuration.
     pub text: String,
-    index: Vec<SectionSpan>,
-    complete: bool,
+    index: SectionIndex,
 }
 
 impl LoadedDevice {
@@ -57,11 +57,7 @@ impl LoadedDevice {
             .ok_or_else(|| bad("the name is not UTF-8"))?;
         let (accel_id, device_type) = device_file::parse_file_name(name).map_err(bad)?;
         let meta = device_file::parse_header(&text, accel_id, device_type).map_err(bad)?;
-        let mut index = Vec::new();
-        let complete = expanded::index(text.as_bytes(), |s| {
-            index.push(s);
-            true
-        });
+        let index = SectionIndex::of(text.as_bytes());
         let device = Self {
             info: DeviceInfo {
                 accel_id,
@@ -73,7 +69,6 @@ impl LoadedDevice {
             path,
             text,
             index,
-            complete,
         };
         verify(&device.expanded()).map_err(|error| LinuxError::BadDeviceFile {
             path: device.path.clone(),
@@ -84,12 +79,8 @@ impl LoadedDevice {
 
     /// The core's view of the expanded configuration.
     pub fn expanded(&self) -> Expanded<'_> {
-        Expanded::new(
-            self.text.as_bytes(),
-            &self.index,
-            self.complete,
-            self.info.device_type.profile(),
-        )
+        self.index
+            .view(self.text.as_bytes(), self.info.device_type.profile())
     }
 }
 

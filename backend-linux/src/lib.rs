@@ -6,7 +6,8 @@
 //!   regular files, bounded reads, explicit modes 2770 / 0660).
 //! * [`store`] — `qsal up` / `qsal down`: writing a device set as a whole and removing it, under
 //!   the runtime directory's lock.
-//! * [`LinuxDevices`] — the started devices and their expanded configurations.
+//! * [`LinuxDevices`] — the started devices and their expanded configurations, each with its
+//!   [`SectionIndex`].
 //! * [`LinuxRegistry`] — crash-safe leases: one exclusive non-blocking `flock` per derived name.
 //! * [`LinuxPlatform`] — pid, holder record, monotonic clock, sleep.
 //! * [`exchange`] — test requests through every ring a slot holds, every response verified.
@@ -33,6 +34,7 @@ pub mod load;
 mod platform;
 pub mod process;
 mod runtime;
+mod section_index;
 pub mod shm;
 pub mod slots;
 pub mod store;
@@ -46,6 +48,7 @@ pub use leases::{LinuxLease, LinuxRegistry};
 pub use platform::{LinuxPlatform, SLOT_ENV, command_name};
 pub use process::ProcessError;
 pub use runtime::{Opened, RuntimeDir};
+pub use section_index::SectionIndex;
 pub use slots::{LinuxSlots, SlotSource};
 
 use qsal_core::sal::Sal;

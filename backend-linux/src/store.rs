@@ -15,7 +15,6 @@
 
 use std::collections::BTreeSet;
 
-use qsal_core::config::expanded::{self, Expanded};
 use qsal_core::platform::Holder;
 
 use crate::LinuxError;
@@ -23,6 +22,7 @@ use crate::device_file::parse_file_name;
 use crate::dir::{Access, Dir, File};
 use crate::leases::{ProbeWait, lease_file, lock_exclusive, open_lease, probe_holder, read_record};
 use crate::runtime::{DEVICES, LEASES, Opened, RuntimeDir};
+use crate::section_index::SectionIndex;
 
 /// Prefix of the temporary directories `up` and `down` use (left over only by a crash).
 const TEMP_PREFIX: &str = ".devices.";
@@ -165,12 +165,8 @@ fn derived_names(file: &NewFile, into: &mut BTreeSet<String>) {
         return;
     };
     let text = file.text.as_bytes();
-    let mut index = Vec::new();
-    let complete = expanded::index(text, |s| {
-        index.push(s);
-        true
-    });
-    let view = Expanded::new(text, &index, complete, device_type.profile());
+    let index = SectionIndex::of(text);
+    let view = index.view(text, device_type.profile());
     for section in view.sections() {
         let name = section.name.compact();
         if view.is_derived(&name) && lease_file(&name).is_ok() {

@@ -29,7 +29,11 @@ struct MockDevice<const TEXT: usize> {
 impl<const TEXT: usize> MockDevice<TEXT> {
     fn new(info: DeviceInfo, text: heapless::String<TEXT>) -> Self {
         let mut index = heapless::Vec::new();
-        let complete = expanded::index(text.as_bytes(), |s| index.push(s).is_ok());
+        // Entries to fill, then only those filled (`resize_default` cannot fail at the capacity).
+        let _ = index.resize_default(INDEXED_SECTIONS);
+        let built = expanded::index(text.as_bytes(), &mut index);
+        index.truncate(built.len);
+        let complete = built.complete;
         Self {
             info,
             text,

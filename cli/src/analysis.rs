@@ -3,8 +3,9 @@
 //! A file that is already an expansion (`qsal expand` output, a device file) is recognised and
 //! checked as one: its lines and its rings, without the tables of an input file.
 
+use qsal_backend_linux::SectionIndex;
 use qsal_core::config::SectionKind;
-use qsal_core::config::expanded::{self, Expanded, check_expanded};
+use qsal_core::config::expanded::check_expanded;
 use qsal_core::config::user::UserSection;
 use qsal_core::validate::{Context, check_set, total_slots};
 use qsal_core::{Config, DeviceType, Diagnostic, Driver, Severity};
@@ -48,12 +49,9 @@ pub struct Analysis<'f> {
 /// Whether `file` is an expansion (checked with the rules of `device` when known).
 fn is_expansion(file: &SourceFile, device: Option<DeviceType>) -> bool {
     let profile = device.unwrap_or(DeviceType::C6xx).profile();
-    let mut index = Vec::new();
-    let complete = expanded::index(&file.bytes, |s| {
-        index.push(s);
-        true
-    });
-    Expanded::new(&file.bytes, &index, complete, profile).looks_expanded()
+    SectionIndex::of(&file.bytes)
+        .view(&file.bytes, profile)
+        .looks_expanded()
 }
 
 impl<'f> Analysis<'f> {
@@ -86,13 +84,9 @@ impl<'f> Analysis<'f> {
             let mut found = Vec::new();
             let is_expanded = is_expansion(file, source.device());
             let config: Config<'f> = if is_expanded {
-                let mut index = Vec::new();
-                let complete = expanded::index(&file.bytes, |s| {
-                    index.push(s);
-                    true
-                });
+                let index = SectionIndex::of(&file.bytes);
                 let profile = source.device().unwrap_or(DeviceType::C6xx).profile();
-                let view = Expanded::new(&file.bytes, &index, complete, profile);
+                let view = index.view(&file.bytes, profile);
                 let mut keep = |d: Diagnostic<'f>| {
                     // Ring checks need the device; without a type only the lines are checked.
                     if source.device().is_some()

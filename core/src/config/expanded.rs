@@ -23,7 +23,7 @@ use crate::strings::NameBuf;
 use crate::value::kernel_auto;
 
 /// Where one section is in an expanded text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SectionSpan {
     /// [`section_hash`] of the (compacted) name.
     pub hash: u32,
@@ -76,15 +76,39 @@ pub fn section_hash(name: &[u8]) -> u32 {
     u32::try_from(hash >> 32).unwrap_or(0)
 }
 
-/// Indexes every section of `text` into `push`, which returns `false` when its storage is full.
-/// Returns whether the index is complete. Texts of 4 GiB or more are never indexed.
-pub fn index(text: &[u8], mut push: impl FnMut(SectionSpan) -> bool) -> bool {
+/// What [`index`] built: how many entries of its storage it filled, and whether every section of
+/// the text is among them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Indexed {
+    /// Entries filled, from the start of the storage.
+    pub len: usize,
+    /// Whether every section is indexed (lookups scan the text otherwise).
+    pub complete: bool,
+}
+
+/// How many entries a complete index of `text` has: one per section.
+pub fn sections_in(text: &[u8]) -> usize {
+    locate::sections(text).count()
+}
+
+/// Indexes the sections of `text` into `spans`, in file order (a lookup scans the entries from the
+/// first, so it finds the first section of a name written twice, and the sections a start asks for
+/// — the user section and its first derived ones — a few entries in). The index is complete when
+/// every section fits ([`sections_in`] says how many entries that takes); texts of 4 GiB or more
+/// are never indexed.
+pub fn index(text: &[u8], spans: &mut [SectionSpan]) -> Indexed {
     if u32::try_from(text.len()).is_err() {
-        return false;
+        return Indexed {
+            len: 0,
+            complete: false,
+        };
     }
-    for section in locate::sections(text) {
+    let mut sections = locate::sections(text);
+    let mut len: usize = 0;
+    // `zip` asks `spans` first, so a section that finds no free entry is left in `sections`.
+    for (entry, section) in spans.iter_mut().zip(&mut sections) {
         let name = section.name.compact();
-        let span = SectionSpan {
+        *entry = SectionSpan {
             hash: section_hash(name.as_bytes()),
             name_at: offset(section.name_at),
             name_len: offset(section.name.raw().len()),
@@ -95,11 +119,10 @@ pub fn index(text: &[u8], mut push: impl FnMut(SectionSpan) -> bool) -> bool {
                 .then(|| limit_dev_access_in(section.body)),
             spaced: section.name.has_inner_whitespace(),
         };
-        if !push(span) {
-            return false;
-        }
+        len = len.saturating_add(1);
     }
-    true
+    let complete = sections.next().is_none();
+    Indexed { len, complete }
 }
 
 /// `LimitDevAccess` of a section with body `body`, as [`UserSection`] reads it.
@@ -121,8 +144,8 @@ pub struct Expanded<'a> {
 }
 
 impl<'a> Expanded<'a> {
-    /// A view of `text` for a device with `profile`, using `index` as built by [`index`]
-    /// (`complete` as it returned).
+    /// A view of `text` for a device with `profile`, using `index`: the entries [`index`] filled
+    /// and `complete` as it returned.
     pub fn new(
         text: &'a [u8],
         index: &'a [SectionSpan],
@@ -527,6 +550,14 @@ Cy0NumConcurrentSymRequests = 512\n\n[SSL_INT_1]\nNumberCyInstances = 1\nCy0Bank
 Cy0RingAsymTx = 1\nCy0RingSymTx = 3\nCy0RingAsymRx = 9\nCy0RingSymRx = 11\n\
 Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
 
+    /// A complete index of `text`.
+    fn complete_index(text: &str) -> Vec<SectionSpan> {
+        let mut spans = vec![SectionSpan::default(); sections_in(text.as_bytes())];
+        let built = index(text.as_bytes(), &mut spans);
+        assert_eq!((built.len, built.complete), (spans.len(), true));
+        spans
+    }
+
     fn check(text: &str) -> Result<(), ExpandedError> {
         verify(&Expanded::unindexed(
             text.as_bytes(),
@@ -537,11 +568,7 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
     #[test]
     fn a_good_expansion_passes_and_is_indexed() {
         check(GOOD).expect("valid");
-        let mut spans = Vec::new();
-        assert!(index(GOOD.as_bytes(), |s| {
-            spans.push(s);
-            true
-        }));
+        let spans = complete_index(GOOD);
         let view = Expanded::new(GOOD.as_bytes(), &spans, true, DeviceType::C6xx.profile());
         assert!(view.has_section("SSL_INT_1"));
         assert_eq!(
@@ -550,7 +577,11 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
         );
         let users: Vec<String> = view.user_sections().map(|t| t.to_string()).collect();
         assert_eq!(users, ["SSL"]);
-        assert!(!index(GOOD.as_bytes(), |_| false));
+        let mut two = [SectionSpan::default(); 2];
+        let partial = index(GOOD.as_bytes(), &mut two);
+        assert_eq!((partial.len, partial.complete), (2, false));
+        let exact = index(GOOD.as_bytes(), &mut spans.clone());
+        assert_eq!((exact.len, exact.complete), (spans.len(), true));
     }
 
     #[test]
@@ -564,11 +595,7 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
             ));
         }
         text.push_str("[SSL_INT_7]\nx = second\n[A_LONGER_NAME_THAN_SIXTEEN_BYTES]\nx = long\n");
-        let mut spans = Vec::new();
-        assert!(index(text.as_bytes(), |s| {
-            spans.push(s);
-            true
-        }));
+        let spans = complete_index(&text);
         let profile = DeviceType::C6xx.profile();
         let indexed = Expanded::new(text.as_bytes(), &spans, true, profile);
         let scanned = Expanded::unindexed(text.as_bytes(), profile);
@@ -602,11 +629,7 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
     fn limit_dev_access_is_read_once_into_the_index_and_the_same_without_it() {
         let text = "[GENERAL]\nx = 1\n[A]\nLimitDevAccess = 1\n[B]\nLimitDevAccess = 0x1\n\
 [C_INT_0]\nLimitDevAccess = 1\n[D]\nNumProcesses = 2\n";
-        let mut spans = Vec::new();
-        assert!(index(text.as_bytes(), |s| {
-            spans.push(s);
-            true
-        }));
+        let spans = complete_index(text);
         let limits: Vec<Option<bool>> = spans.iter().map(|s| s.limit_dev_access).collect();
         // GENERAL and D have none and B's value is not decimal (false, as the kernel reads it);
         // the derived-shaped name is left to the text.
