@@ -6,6 +6,7 @@
 //! nobody holds is granted. The lowest free slot is therefore reused first. `LimitDevAccess` is read
 //! with [`read_limit_dev_access`], the one reading every layer uses.
 
+mod derived;
 mod memory;
 mod pinned;
 mod search;

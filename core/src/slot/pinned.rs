@@ -3,10 +3,12 @@
 //! takes exactly that slot or fails naming it and its holder; it never falls back to another slot,
 //! which would make the scheduler's count wrong.
 
-use crate::names::derived_name;
+use core::ops::ControlFlow;
+
 use crate::platform::{Devices, Holder, SlotRegistry};
 
-use super::search::{Grant, SearchError, user_section_on};
+use super::derived::{Derived, DerivedSlots};
+use super::search::{Grant, SearchError, each_configured_device};
 
 /// Why the named slot could not be leased.
 #[derive(Debug)]
@@ -77,36 +79,15 @@ fn first_device_with_slot<D: Devices, RE>(
     base: &str,
     name: &str,
 ) -> Result<Option<u32>, SearchError<D::Error, RE>> {
-    let count = devices.count().map_err(SearchError::Devices)?;
-    if count == 0 {
-        return Err(SearchError::NoDevice);
-    }
-    let mut configured = false;
-    for index in 0..count {
-        let Some(device) = devices.device(index).map_err(SearchError::Devices)? else {
-            continue;
-        };
-        let accel_id = device.accel_id;
-        let Some(limited) = user_section_on(devices, &device, base)? else {
-            continue;
-        };
-        configured = true;
-        for n in 0..device.device_type.profile().max_processes() {
-            let candidate = derived_name(base, limited, accel_id, n);
-            if !devices
-                .has_section(accel_id, &candidate)
-                .map_err(SearchError::Devices)?
+    each_configured_device(devices, base, |device, limited| {
+        for derived in DerivedSlots::new(devices, device, base, limited) {
+            // A name too long to be a slot name is never the one asked for (which is one).
+            if let Derived::Slot(slot) = derived.map_err(SearchError::Devices)?
+                && slot == name
             {
-                break;
-            }
-            if candidate.as_str() == name {
-                return Ok(Some(accel_id));
+                return Ok(ControlFlow::Break(device.accel_id));
             }
         }
-    }
-    if configured {
-        Ok(None)
-    } else {
-        Err(SearchError::NotConfigured)
-    }
+        Ok(ControlFlow::Continue(()))
+    })
 }

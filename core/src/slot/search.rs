@@ -1,11 +1,14 @@
 //! The slot search itself, and the enumeration of every slot with its holder.
 
+use core::ops::ControlFlow;
+
 use crate::config::keys::SectionKind;
-use crate::names::{derived_name, derived_name_in};
-use crate::platform::{Devices, ErrorKind, ErrorType, Holder, SlotRegistry};
+use crate::names::derived_name;
+use crate::platform::{DeviceInfo, Devices, ErrorKind, ErrorType, Holder, SlotRegistry};
 use crate::strings::{Detail, NameBuf, copy, detail};
 
 use super::SlotName;
+use super::derived::{Derived, DerivedSlots};
 
 /// How many taken names a failed search remembers (for "held by …" in messages).
 pub const TAKEN_REMEMBERED: usize = 8;
@@ -133,43 +136,21 @@ fn search_in<D: Devices, R: SlotRegistry>(
     holder: Option<&Holder>,
     tally: &mut Tally,
 ) -> SearchResult<Option<Grant<R::Lease>>, D, R> {
-    let count = devices.count().map_err(SearchError::Devices)?;
-    if count == 0 {
-        return Err(SearchError::NoDevice);
-    }
-    let mut found = false;
     let mut shared_seen = 0u32;
-    for index in 0..count {
-        let Some(device) = devices.device(index).map_err(SearchError::Devices)? else {
-            continue;
-        };
+    each_configured_device(devices, base, |device, limited| {
         let accel_id = device.accel_id;
-        let Some(limited) = user_section_on(devices, &device, base)? else {
-            continue;
-        };
-        found = true;
-        let max = device.device_type.profile().max_processes();
-        let mut n = 0u32;
-        while n < max {
-            let Some(slot) = derived_name_in(base, limited, accel_id, n) else {
-                // Too long for a slot name: an error if the device has the section.
-                let name = derived_name(base, limited, accel_id, n);
-                if !devices
-                    .has_section(accel_id, &name)
-                    .map_err(SearchError::Devices)?
-                {
-                    break;
+        let mut walked = 0u32;
+        for derived in DerivedSlots::new(devices, device, base, limited) {
+            let slot = match derived.map_err(SearchError::Devices)? {
+                Derived::Slot(slot) => slot,
+                Derived::TooLong(n) => {
+                    return Err(SearchError::NameTooLong(derived_name(
+                        base, limited, accel_id, n,
+                    )));
                 }
-                return Err(SearchError::NameTooLong(name));
             };
-            if !devices
-                .has_section(accel_id, &slot)
-                .map_err(SearchError::Devices)?
-            {
-                break;
-            }
-            let repeat = !limited && n < shared_seen;
-            n = n.saturating_add(1);
+            let repeat = !limited && walked < shared_seen;
+            walked = walked.saturating_add(1);
             if repeat {
                 // The same shared name on a later device: tried and counted already.
                 continue;
@@ -178,7 +159,7 @@ fn search_in<D: Devices, R: SlotRegistry>(
             match holder {
                 Some(holder) => match usable(registry.try_lease(&slot, holder), tally)? {
                     Some(Some(lease)) => {
-                        return Ok(Some(Grant {
+                        return Ok(ControlFlow::Break(Grant {
                             lease,
                             name: slot,
                             accel_id,
@@ -198,21 +179,51 @@ fn search_in<D: Devices, R: SlotRegistry>(
             }
         }
         if !limited {
-            shared_seen = shared_seen.max(n);
+            shared_seen = shared_seen.max(walked);
+        }
+        Ok(ControlFlow::Continue(()))
+    })
+}
+
+/// Calls `visit` with every started device that has user section `base` (ascending accel id) and
+/// the section's `LimitDevAccess` there, until `visit` breaks with an answer. `Ok(None)` when it
+/// never does; [`SearchError::NoDevice`] when no device is started and
+/// [`SearchError::NotConfigured`] when none has the section.
+pub(super) fn each_configured_device<D: Devices, RE, T>(
+    devices: &D,
+    base: &str,
+    mut visit: impl FnMut(&DeviceInfo, bool) -> Result<ControlFlow<T>, SearchError<D::Error, RE>>,
+) -> Result<Option<T>, SearchError<D::Error, RE>> {
+    let count = devices.count().map_err(SearchError::Devices)?;
+    if count == 0 {
+        return Err(SearchError::NoDevice);
+    }
+    let mut configured = false;
+    for index in 0..count {
+        let Some(device) = devices.device(index).map_err(SearchError::Devices)? else {
+            continue;
+        };
+        let Some(limited) = user_section_on(devices, &device, base)? else {
+            continue;
+        };
+        configured = true;
+        if let ControlFlow::Break(answer) = visit(&device, limited)? {
+            return Ok(Some(answer));
         }
     }
-    if !found {
-        return Err(SearchError::NotConfigured);
+    if configured {
+        Ok(None)
+    } else {
+        Err(SearchError::NotConfigured)
     }
-    Ok(None)
 }
 
 /// How user section `base` stands on `device`: `None` when the device does not have it, else its
 /// `LimitDevAccess`; an error when `base` is not a user section (`[GENERAL]`, a kernel section) or
 /// is a derived one — the checks every search of a section makes on every device.
-pub(super) fn user_section_on<D: Devices, RE>(
+fn user_section_on<D: Devices, RE>(
     devices: &D,
-    device: &crate::platform::DeviceInfo,
+    device: &DeviceInfo,
     base: &str,
 ) -> Result<Option<bool>, SearchError<D::Error, RE>> {
     // One look at the device's expansion for all three answers.
@@ -318,19 +329,17 @@ fn list_slots<D: Devices, R: SlotRegistry>(
             };
             let limited =
                 read_limit_dev_access(devices, accel_id, &section).map_err(SearchError::Devices)?;
-            for n in 0..device.device_type.profile().max_processes() {
-                let name = derived_name(&section, limited, accel_id, n);
-                if !devices
-                    .has_section(accel_id, &name)
-                    .map_err(SearchError::Devices)?
-                {
-                    break;
-                }
+            for derived in DerivedSlots::new(devices, &device, &section, limited) {
+                let name: NameBuf = match derived.map_err(SearchError::Devices)? {
+                    Derived::Slot(slot) => copy(&slot),
+                    Derived::TooLong(n) => derived_name(&section, limited, accel_id, n),
+                };
+                let name = name.as_str();
                 let mut tally = Tally::default();
-                let holder = usable(registry.holder(&name), &mut tally)?.flatten();
+                let holder = usable(registry.holder(name), &mut tally)?.flatten();
                 f(&SlotInfo {
                     section: &section,
-                    name: &name,
+                    name,
                     accel_id,
                     shared: !limited,
                     holder,
