@@ -49,8 +49,18 @@ impl std::fmt::Display for KubeletError {
 
 impl std::error::Error for KubeletError {}
 
-/// A gRPC channel over the Unix socket `socket` (the URI is required by the API and ignored).
+/// A gRPC channel to the kubelet's registration socket or a plugin's socket, `socket`.
 pub async fn connect(socket: &Path) -> Result<Channel, KubeletError> {
+    channel(socket)
+        .await
+        .map_err(|source| KubeletError::Connect {
+            socket: socket.to_path_buf(),
+            source,
+        })
+}
+
+/// A gRPC channel over the Unix socket `socket` (the URI is required by the API and ignored).
+pub async fn channel(socket: &Path) -> Result<Channel, tonic::transport::Error> {
     let path = socket.to_path_buf();
     let endpoint = Endpoint::from_static("http://[::]:50051");
     endpoint
@@ -59,10 +69,6 @@ pub async fn connect(socket: &Path) -> Result<Channel, KubeletError> {
             async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
         }))
         .await
-        .map_err(|source| KubeletError::Connect {
-            socket: socket.to_path_buf(),
-            source,
-        })
 }
 
 /// Registers resource `short` (`cy1_dc0`) with the kubelet, served on its endpoint socket.

@@ -17,6 +17,8 @@
 //! * [`service`] — the `DevicePlugin` gRPC service of one resource.
 //! * [`watch`] — inotify on the runtime directory and the plugin directory.
 //! * [`kubelet`] — Unix-socket gRPC connections and registration.
+//! * [`pod_resources`] — the slots the kubelet had already allocated when the plugin started
+//!   (its pod resources API), so their holders are not taken for outsiders.
 //! * [`run()`] — the plugin's life: serve, register, re-register when the kubelet restarts.
 
 pub mod allocation;
@@ -25,6 +27,7 @@ pub mod health;
 pub mod inventory_watch;
 pub mod kubelet;
 mod options;
+pub mod pod_resources;
 mod run;
 pub mod service;
 pub mod watch;

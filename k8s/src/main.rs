@@ -19,8 +19,9 @@ use qsal_k8s::{Options, run};
 Unhealthy while its device is gone or down or a process the kubelet did not allocate it to holds \
 it. A container is given QAT_SECTION_NAME, QAT_SECTION_NAME_cy<N>_dc<M>_<k>, QSAL_SLOT (the slot \
 it must take; libqsal and `qsal hold` take exactly that one), QSAL_RUNTIME_DIR and a mount of the \
-runtime directory, and the device nodes of real devices. Changes are seen through inotify; when the \
-kubelet restarts, the plugin serves and registers again."
+runtime directory, and the device nodes of real devices. Slots the kubelet had already allocated \
+when the plugin starts are read from its pod resources API. Changes are seen through inotify; when \
+the kubelet restarts, the plugin serves and registers again."
 )]
 struct Args {
     /// qsal's runtime directory (default: $QSAL_RUNTIME_DIR, else /run/qsal for root, else $XDG_RUNTIME_DIR/qsal).
@@ -45,6 +46,10 @@ struct Args {
     /// The longest time between two reads of the runtime directory when inotify reports nothing.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     rescan_ms: u64,
+    /// The kubelet's pod resources socket, asked at each registration which slots are already
+    /// allocated to containers (an empty value: do not ask).
+    #[arg(long, value_name = "SOCKET", default_value = qsal_k8s::pod_resources::SOCKET)]
+    pod_resources_socket: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +78,8 @@ fn main() -> ExitCode {
         resource_prefix: args.resource_prefix,
         dev_root: args.dev_root,
         rescan: Duration::from_millis(args.rescan_ms.max(100)),
+        pod_resources_socket: Some(args.pod_resources_socket)
+            .filter(|socket| !socket.as_os_str().is_empty()),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

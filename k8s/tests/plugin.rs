@@ -2,8 +2,9 @@
 //! socket in a temporary plugin directory that records registrations, while the test plays the
 //! kubelet's side of `ListAndWatch`, `Allocate` and `GetPreferredAllocation`, changes the runtime
 //! directory underneath (holds outside Kubernetes, an allocated holder, `qsal down`) and restarts
-//! the kubelet. The plugin's safety-net rescan is set to a minute, so every update the test waits
-//! for (at most 10 s) comes through inotify.
+//! the kubelet; and a plugin started while containers already hold slots, which learns of their
+//! allocation from a fake pod resources API. The plugin's safety-net rescan is set to a minute, so
+//! every update the test waits for (at most 10 s) comes through inotify.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,13 @@ use qsal_core::sal::Sal;
 use qsal_k8s::api::device_plugin_client::DevicePluginClient;
 use qsal_k8s::api::registration_server::{Registration, RegistrationServer};
 use qsal_k8s::api::{self, ListAndWatchResponse};
+use qsal_k8s::pod_resources::api::pod_resources_lister_server::{
+    PodResourcesLister, PodResourcesListerServer,
+};
+use qsal_k8s::pod_resources::api::{
+    ContainerDevices, ContainerResources, ListPodResourcesRequest, ListPodResourcesResponse,
+    PodResources,
+};
 use qsal_k8s::{Options, kubelet};
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
@@ -179,6 +187,7 @@ async fn a_fake_kubelet_sees_exact_slots_health_allocations_and_restarts() {
         container_runtime_dir: PathBuf::from("/run/qsal"),
         dev_root: dir.0.join("dev"),
         rescan: Duration::from_secs(60),
+        pod_resources_socket: None,
     };
     let (stop_plugin, plugin_stopped) = oneshot::channel::<()>();
     let plugin = tokio::spawn(qsal_k8s::run(options, async {
@@ -392,4 +401,133 @@ async fn a_fake_kubelet_sees_exact_slots_health_allocations_and_restarts() {
         .expect("plugin task")
         .expect("the plugin stops cleanly");
     let _ = kubelet.stop.send(());
+}
+
+/// The fake kubelet's pod resources API: lists one pod whose container was given `devices`
+/// (resource name, device ids).
+struct Pods(Vec<(String, Vec<String>)>);
+
+#[tonic::async_trait]
+impl PodResourcesLister for Pods {
+    async fn list(
+        &self,
+        _: Request<ListPodResourcesRequest>,
+    ) -> Result<Response<ListPodResourcesResponse>, Status> {
+        let devices = self
+            .0
+            .iter()
+            .map(|(resource, ids)| ContainerDevices {
+                resource_name: resource.clone(),
+                device_ids: ids.clone(),
+            })
+            .collect();
+        Ok(Response::new(ListPodResourcesResponse {
+            pod_resources: vec![PodResources {
+                name: "tls-terminator-0".into(),
+                namespace: "edge".into(),
+                containers: vec![ContainerResources {
+                    name: "terminator".into(),
+                    devices,
+                }],
+            }],
+        }))
+    }
+}
+
+/// Starts the plugin (and a fake kubelet) on `runtime_path` with its plugin directory in `dir`,
+/// asking `pod_resources` (if any); returns the first `ListAndWatch` list of cy1_dc0 that holds
+/// every id of `CY` — the one the kubelet acts on — after stopping both again.
+async fn plugin_started_after_holders(
+    dir: &Path,
+    runtime_path: &Path,
+    pod_resources: Option<PathBuf>,
+) -> BTreeMap<String, String> {
+    let plugin_dir = dir.join("plugins");
+    std::fs::create_dir(&plugin_dir).expect("plugin dir");
+    let mut kubelet = FakeKubelet::start(&plugin_dir);
+    let options = Options {
+        runtime_dir: runtime_path.to_path_buf(),
+        plugin_dir: plugin_dir.clone(),
+        resource_prefix: "qat.intel.com".into(),
+        container_runtime_dir: PathBuf::from("/run/qsal"),
+        dev_root: dir.join("dev"),
+        rescan: Duration::from_secs(60),
+        pod_resources_socket: pod_resources,
+    };
+    let (stop_plugin, plugin_stopped) = oneshot::channel::<()>();
+    let plugin = tokio::spawn(qsal_k8s::run(options, async {
+        let _ = plugin_stopped.await;
+    }));
+    kubelet.registered(2).await;
+    let mut cy = client(plugin_dir.join("qsal-cy1_dc0.sock")).await;
+    let mut devices = cy
+        .list_and_watch(api::Empty {})
+        .await
+        .expect("watch")
+        .into_inner();
+    // The first complete list is the one the kubelet acts on.
+    let first = until(&mut devices, "the first list", |h| h.len() == CY.len()).await;
+    let _ = stop_plugin.send(());
+    plugin
+        .await
+        .expect("plugin task")
+        .expect("the plugin stops cleanly");
+    let _ = kubelet.stop.send(());
+    let _ = kubelet.task.await;
+    std::fs::remove_dir_all(&plugin_dir).expect("remove plugin dir");
+    first
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_started_after_allocations_learns_them_from_the_kubelet() {
+    let dir = qsal_tests::TempDir::new("k8s-restart");
+    let runtime_path = dir.0.join("run");
+    let runtime = RuntimeDir::at(runtime_path.clone());
+    qsal_tests::up(
+        &runtime,
+        &[(DeviceType::C6xx, CONFIG), (DeviceType::C6xx, CONFIG)],
+    );
+    // Before the plugin starts: a container holds the slot the kubelet gave it (SSL_dev1_1), and
+    // a process outside Kubernetes holds another (SSL_dev0_0).
+    let container = pinned(&runtime, "SSL_DEV1_INT_1");
+    container.start(b"SSL").expect("the container's start");
+    let outside = linux_sal(&runtime);
+    assert_eq!(
+        outside.start(b"SSL").expect("outside").section.as_str(),
+        "SSL_DEV0_INT_0"
+    );
+
+    // The kubelet lists the container's slot under this plugin's resource, and — under another
+    // vendor's resource name — the outsider's id, which must not count.
+    let socket = dir.0.join("pod-resources.sock");
+    let listener = UnixListener::bind(&socket).expect("pod resources socket");
+    let (stop_pods, pods_stopped) = oneshot::channel::<()>();
+    let pods = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(PodResourcesListerServer::new(Pods(vec![
+                ("qat.intel.com/cy1_dc0".into(), vec!["SSL_dev1_1".into()]),
+                ("example.com/gpu".into(), vec!["SSL_dev0_0".into()]),
+            ])))
+            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async {
+                let _ = pods_stopped.await;
+            }),
+    );
+    let mut expected = all(&CY, "Healthy");
+    expected.insert("SSL_dev0_0".into(), "Unhealthy".into());
+    let first = plugin_started_after_holders(&dir.0, &runtime_path, Some(socket.clone())).await;
+    assert_eq!(
+        first, expected,
+        "the container's slot is healthy from the first list on; the outsider's is not"
+    );
+    let _ = stop_pods.send(());
+    pods.await.expect("pods task").expect("pods server");
+
+    // Without an answer from the kubelet (the socket is gone) the plugin still serves, and the
+    // container's slot counts as held outside Kubernetes — what the list above prevents.
+    expected.insert("SSL_dev1_1".into(), "Unhealthy".into());
+    let unanswered = plugin_started_after_holders(&dir.0, &runtime_path, Some(socket)).await;
+    assert_eq!(unanswered, expected);
+
+    outside.stop().expect("stop outside");
+    container.stop().expect("stop container");
 }
