@@ -17,8 +17,8 @@
 //! * [`service`] — the `DevicePlugin` gRPC service of one resource.
 //! * [`watch`] — inotify on the runtime directory and the plugin directory.
 //! * [`kubelet`] — Unix-socket gRPC connections and registration.
-//! * [`pod_resources`] — the slots the kubelet had already allocated when the plugin started
-//!   (its pod resources API), so their holders are not taken for outsiders.
+//! * [`pod_resources`] — the slots the kubelet lists as allocated (its pod resources API): those
+//!   allocated before the plugin started, without those of pods that ended.
 //! * [`run()`] — the plugin's life: serve, register, re-register when the kubelet restarts.
 
 pub mod allocation;

@@ -19,8 +19,8 @@ use qsal_k8s::{Options, run};
 Unhealthy while its device is gone or down or a process the kubelet did not allocate it to holds \
 it. A container is given QAT_SECTION_NAME, QAT_SECTION_NAME_cy<N>_dc<M>_<k>, QSAL_SLOT (the slot \
 it must take; libqsal and `qsal hold` take exactly that one), QSAL_RUNTIME_DIR and a mount of the \
-runtime directory, and the device nodes of real devices. Slots the kubelet had already allocated \
-when the plugin starts are read from its pod resources API. Changes are seen through inotify; when \
+runtime directory, and the device nodes of real devices. Which slots the kubelet has allocated is \
+also read from its pod resources API, when the plugin starts and at every rescan. Changes are seen through inotify; when \
 the kubelet restarts, the plugin serves and registers again."
 )]
 struct Args {
@@ -46,8 +46,8 @@ struct Args {
     /// The longest time between two reads of the runtime directory when inotify reports nothing.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     rescan_ms: u64,
-    /// The kubelet's pod resources socket, asked at each registration which slots are already
-    /// allocated to containers (an empty value: do not ask).
+    /// The kubelet's pod resources socket, asked before registering and at every rescan which
+    /// slots are allocated to containers (an empty value: do not ask).
     #[arg(long, value_name = "SOCKET", default_value = qsal_k8s::pod_resources::SOCKET)]
     pod_resources_socket: PathBuf,
 }

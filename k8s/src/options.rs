@@ -20,8 +20,8 @@ pub struct Options {
     /// The longest time between two reads of the runtime directory when inotify reports nothing
     /// (a safety net; changes are seen through inotify first).
     pub rescan: Duration,
-    /// The kubelet's pod resources socket ([`crate::pod_resources::SOCKET`]), asked at each
-    /// registration which slots are already allocated; `None` to not ask.
+    /// The kubelet's pod resources socket ([`crate::pod_resources::SOCKET`]), asked before each
+    /// registration and at every rescan which slots are allocated; `None` to not ask.
     pub pod_resources_socket: Option<PathBuf>,
 }
 

@@ -17,7 +17,7 @@ use crate::api::device_plugin_server::DevicePluginServer;
 use crate::inventory_watch::InventoryWatch;
 use crate::kubelet::{KubeletError, register};
 use crate::service::SlotPlugin;
-use crate::{Options, api, pod_resources, watch};
+use crate::{Options, api, watch};
 
 /// Why the plugin stopped.
 #[derive(Debug)]
@@ -124,7 +124,7 @@ async fn session(
     served: &mut BTreeMap<String, Served>,
     wanted: &mut Vec<String>,
 ) -> Result<(), SessionError> {
-    recover_allocations(options, inventory).await;
+    recover_allocations(inventory).await;
     let mut snapshots = inventory.subscribe();
     loop {
         for resource in snapshots.borrow_and_update().inventory.resources() {
@@ -155,29 +155,11 @@ async fn session(
 }
 
 /// Asks the kubelet which slots it had already allocated (to containers started before this
-/// plugin, or before the kubelet restarted) and counts them as allocated before anything is served,
-/// so their holders are not reported as outsiders. Without an answer the plugin goes on and says
-/// what that means.
-async fn recover_allocations(options: &Options, inventory: &InventoryWatch) {
-    let Some(socket) = &options.pod_resources_socket else {
-        return;
-    };
-    match pod_resources::allocated_ids(socket, &options.resource_prefix).await {
-        Ok(ids) => {
-            if !ids.is_empty() {
-                eprintln!(
-                    "qsal-k8s: the kubelet lists {} slot(s) already allocated to containers: {}",
-                    ids.len(),
-                    ids.iter().cloned().collect::<Vec<_>>().join(", ")
-                );
-            }
-            inventory.allocate(&ids.into_iter().collect::<Vec<_>>());
-            inventory.refresh().await;
-        }
-        Err(e) => eprintln!(
-            "qsal-k8s: {e}; slots held by containers that started before this plugin are reported Unhealthy (held outside Kubernetes) until released"
-        ),
-    }
+/// plugin, or before the kubelet restarted) and publishes the result before anything is served, so
+/// their holders are not reported as outsiders.
+async fn recover_allocations(inventory: &InventoryWatch) {
+    inventory.ask_kubelet().await;
+    inventory.refresh().await;
 }
 
 /// Serves resource `resource` on its socket (a stale socket of an earlier run is replaced).

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use qsal_backend_linux::{
@@ -403,9 +404,12 @@ async fn a_fake_kubelet_sees_exact_slots_health_allocations_and_restarts() {
     let _ = kubelet.stop.send(());
 }
 
-/// The fake kubelet's pod resources API: lists one pod whose container was given `devices`
-/// (resource name, device ids).
-struct Pods(Vec<(String, Vec<String>)>);
+/// One container's devices as the fake kubelet lists them: (resource name, device ids).
+type Listed = Arc<Mutex<Vec<(String, Vec<String>)>>>;
+
+/// The fake kubelet's pod resources API: lists one pod whose container has the devices of
+/// [`Listed`] at the moment it is asked.
+struct Pods(Listed);
 
 #[tonic::async_trait]
 impl PodResourcesLister for Pods {
@@ -415,6 +419,8 @@ impl PodResourcesLister for Pods {
     ) -> Result<Response<ListPodResourcesResponse>, Status> {
         let devices = self
             .0
+            .lock()
+            .expect("listed devices")
             .iter()
             .map(|(resource, ids)| ContainerDevices {
                 resource_name: resource.clone(),
@@ -432,6 +438,40 @@ impl PodResourcesLister for Pods {
             }],
         }))
     }
+}
+
+/// Serves the fake pod resources API on `socket`, listing `devices` until changed through the
+/// returned list; the sender stops it.
+fn serve_pods(
+    socket: &Path,
+    devices: Vec<(String, Vec<String>)>,
+) -> (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+) {
+    let (stop, task, _) = serve_listed(socket, Arc::new(Mutex::new(devices)));
+    (stop, task)
+}
+
+/// [`serve_pods`] of a list the caller keeps.
+fn serve_listed(
+    socket: &Path,
+    listed: Listed,
+) -> (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+    Listed,
+) {
+    let listener = UnixListener::bind(socket).expect("pod resources socket");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(PodResourcesListerServer::new(Pods(listed.clone())))
+            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async {
+                let _ = stopped.await;
+            }),
+    );
+    (stop, task, listed)
 }
 
 /// Starts the plugin (and a fake kubelet) on `runtime_path` with its plugin directory in `dir`,
@@ -500,17 +540,12 @@ async fn a_plugin_started_after_allocations_learns_them_from_the_kubelet() {
     // The kubelet lists the container's slot under this plugin's resource, and — under another
     // vendor's resource name — the outsider's id, which must not count.
     let socket = dir.0.join("pod-resources.sock");
-    let listener = UnixListener::bind(&socket).expect("pod resources socket");
-    let (stop_pods, pods_stopped) = oneshot::channel::<()>();
-    let pods = tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(PodResourcesListerServer::new(Pods(vec![
-                ("qat.intel.com/cy1_dc0".into(), vec!["SSL_dev1_1".into()]),
-                ("example.com/gpu".into(), vec!["SSL_dev0_0".into()]),
-            ])))
-            .serve_with_incoming_shutdown(UnixListenerStream::new(listener), async {
-                let _ = pods_stopped.await;
-            }),
+    let (stop_pods, pods) = serve_pods(
+        &socket,
+        vec![
+            ("qat.intel.com/cy1_dc0".into(), vec!["SSL_dev1_1".into()]),
+            ("example.com/gpu".into(), vec!["SSL_dev0_0".into()]),
+        ],
     );
     let mut expected = all(&CY, "Healthy");
     expected.insert("SSL_dev0_0".into(), "Unhealthy".into());
@@ -530,4 +565,92 @@ async fn a_plugin_started_after_allocations_learns_them_from_the_kubelet() {
 
     outside.stop().expect("stop outside");
     container.stop().expect("stop container");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allocation_ends_when_the_kubelet_stops_listing_it() {
+    let dir = qsal_tests::TempDir::new("k8s-ended");
+    let runtime_path = dir.0.join("run");
+    let runtime = RuntimeDir::at(runtime_path.clone());
+    qsal_tests::up(
+        &runtime,
+        &[(DeviceType::C6xx, CONFIG), (DeviceType::C6xx, CONFIG)],
+    );
+    let plugin_dir = dir.0.join("plugins");
+    std::fs::create_dir(&plugin_dir).expect("plugin dir");
+    let socket = dir.0.join("pod-resources.sock");
+    let (stop_pods, pods, listed) = serve_listed(
+        &socket,
+        Arc::new(Mutex::new(vec![(
+            "qat.intel.com/cy1_dc0".into(),
+            vec!["SSL_dev1_1".into()],
+        )])),
+    );
+    let container = pinned(&runtime, "SSL_DEV1_INT_1");
+    container.start(b"SSL").expect("the container's start");
+
+    let mut kubelet = FakeKubelet::start(&plugin_dir);
+    let options = Options {
+        runtime_dir: runtime_path.clone(),
+        plugin_dir: plugin_dir.clone(),
+        resource_prefix: "qat.intel.com".into(),
+        container_runtime_dir: PathBuf::from("/run/qsal"),
+        dev_root: dir.0.join("dev"),
+        // The kubelet is asked at every rescan: a short one, so the test sees it within 10 s.
+        rescan: Duration::from_millis(200),
+        pod_resources_socket: Some(socket),
+    };
+    let (stop_plugin, plugin_stopped) = oneshot::channel::<()>();
+    let plugin = tokio::spawn(qsal_k8s::run(options, async {
+        let _ = plugin_stopped.await;
+    }));
+    kubelet.registered(2).await;
+    let mut cy = client(plugin_dir.join("qsal-cy1_dc0.sock")).await;
+    let mut devices = cy
+        .list_and_watch(api::Empty {})
+        .await
+        .expect("watch")
+        .into_inner();
+    until(&mut devices, "the container's slot healthy", |h| {
+        *h == all(&CY, "Healthy")
+    })
+    .await;
+
+    // A new allocation the kubelet has not listed yet (it records one after the plugin answers):
+    // its holder is expected all the same, for a grace period.
+    cy.allocate(api::AllocateRequest {
+        container_requests: vec![api::ContainerAllocateRequest {
+            devices_ids: vec!["SSL_dev0_1".into()],
+        }],
+    })
+    .await
+    .expect("allocate");
+    let new_pod = pinned(&runtime, "SSL_DEV0_INT_1");
+    new_pod.start(b"SSL").expect("the new pod's start");
+
+    // The first pod ends: its process lets go and the kubelet stops listing the slot. A process
+    // started by hand then takes that very slot: it is held outside Kubernetes now.
+    container.stop().expect("the container stops");
+    listed.lock().expect("listed devices").clear();
+    let by_hand = pinned(&runtime, "SSL_DEV1_INT_1");
+    by_hand.start(b"SSL").expect("a start by hand");
+    let mut expected = all(&CY, "Healthy");
+    expected.insert("SSL_dev1_1".into(), "Unhealthy".into());
+    until(
+        &mut devices,
+        "the ended pod's slot held by hand unhealthy, the new pod's healthy",
+        |h| *h == expected,
+    )
+    .await;
+
+    by_hand.stop().expect("release");
+    new_pod.stop().expect("release the new pod's slot");
+    let _ = stop_plugin.send(());
+    plugin
+        .await
+        .expect("plugin task")
+        .expect("the plugin stops cleanly");
+    let _ = kubelet.stop.send(());
+    let _ = stop_pods.send(());
+    pods.await.expect("pods task").expect("pods server");
 }
