@@ -440,20 +440,8 @@ impl PodResourcesLister for Pods {
     }
 }
 
-/// Serves the fake pod resources API on `socket`, listing `devices` until changed through the
-/// returned list; the sender stops it.
-fn serve_pods(
-    socket: &Path,
-    devices: Vec<(String, Vec<String>)>,
-) -> (
-    oneshot::Sender<()>,
-    tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
-) {
-    let (stop, task, _) = serve_listed(socket, Arc::new(Mutex::new(devices)));
-    (stop, task)
-}
-
-/// [`serve_pods`] of a list the caller keeps.
+/// Serves the fake pod resources API on `socket`, listing what `listed` holds when asked; the
+/// sender stops it.
 fn serve_listed(
     socket: &Path,
     listed: Listed,
@@ -474,47 +462,90 @@ fn serve_listed(
     (stop, task, listed)
 }
 
-/// Starts the plugin (and a fake kubelet) on `runtime_path` with its plugin directory in `dir`,
-/// asking `pod_resources` (if any); returns the first `ListAndWatch` list of cy1_dc0 that holds
-/// every id of `CY` — the one the kubelet acts on — after stopping both again.
-async fn plugin_started_after_holders(
+/// A plugin under test with its fake kubelet.
+struct Running {
+    kubelet: FakeKubelet,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), qsal_k8s::PluginError>>,
+    plugin_dir: PathBuf,
+}
+
+impl Running {
+    /// Starts a fake kubelet in `<dir>/plugins` and the plugin on `runtime_path`, rescanning every
+    /// `rescan` and asking `pod_resources` (if any); returns once both resources are registered.
+    async fn start(
+        dir: &Path,
+        runtime_path: &Path,
+        rescan: Duration,
+        pod_resources: Option<PathBuf>,
+    ) -> Self {
+        let plugin_dir = dir.join("plugins");
+        std::fs::create_dir(&plugin_dir).expect("plugin dir");
+        let mut kubelet = FakeKubelet::start(&plugin_dir);
+        let options = Options {
+            runtime_dir: runtime_path.to_path_buf(),
+            plugin_dir: plugin_dir.clone(),
+            resource_prefix: "qat.intel.com".into(),
+            container_runtime_dir: PathBuf::from("/run/qsal"),
+            dev_root: dir.join("dev"),
+            rescan,
+            pod_resources_socket: pod_resources,
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(qsal_k8s::run(options, async {
+            let _ = stopped.await;
+        }));
+        kubelet.registered(2).await;
+        Self {
+            kubelet,
+            stop,
+            task,
+            plugin_dir,
+        }
+    }
+
+    /// A client of resource cy1_dc0 and its `ListAndWatch` stream.
+    async fn watch_cy(
+        &self,
+    ) -> (
+        DevicePluginClient<tonic::transport::Channel>,
+        Streaming<ListAndWatchResponse>,
+    ) {
+        let mut cy = client(self.plugin_dir.join("qsal-cy1_dc0.sock")).await;
+        let devices = cy
+            .list_and_watch(api::Empty {})
+            .await
+            .expect("watch")
+            .into_inner();
+        (cy, devices)
+    }
+
+    /// Stops the plugin (which must stop cleanly) and the kubelet, and removes the plugin
+    /// directory.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .expect("plugin task")
+            .expect("the plugin stops cleanly");
+        let _ = self.kubelet.stop.send(());
+        let _ = self.kubelet.task.await;
+        std::fs::remove_dir_all(&self.plugin_dir).expect("remove plugin dir");
+    }
+}
+
+/// Starts the plugin on `runtime_path`, asking `pod_resources` (if any), and returns the first
+/// `ListAndWatch` list of cy1_dc0 that holds every id of `CY` — the one the kubelet acts on —
+/// after stopping it again.
+async fn first_list(
     dir: &Path,
     runtime_path: &Path,
     pod_resources: Option<PathBuf>,
 ) -> BTreeMap<String, String> {
-    let plugin_dir = dir.join("plugins");
-    std::fs::create_dir(&plugin_dir).expect("plugin dir");
-    let mut kubelet = FakeKubelet::start(&plugin_dir);
-    let options = Options {
-        runtime_dir: runtime_path.to_path_buf(),
-        plugin_dir: plugin_dir.clone(),
-        resource_prefix: "qat.intel.com".into(),
-        container_runtime_dir: PathBuf::from("/run/qsal"),
-        dev_root: dir.join("dev"),
-        rescan: Duration::from_secs(60),
-        pod_resources_socket: pod_resources,
-    };
-    let (stop_plugin, plugin_stopped) = oneshot::channel::<()>();
-    let plugin = tokio::spawn(qsal_k8s::run(options, async {
-        let _ = plugin_stopped.await;
-    }));
-    kubelet.registered(2).await;
-    let mut cy = client(plugin_dir.join("qsal-cy1_dc0.sock")).await;
-    let mut devices = cy
-        .list_and_watch(api::Empty {})
-        .await
-        .expect("watch")
-        .into_inner();
-    // The first complete list is the one the kubelet acts on.
+    let running = Running::start(dir, runtime_path, Duration::from_secs(60), pod_resources).await;
+    let (_cy, mut devices) = running.watch_cy().await;
     let first = until(&mut devices, "the first list", |h| h.len() == CY.len()).await;
-    let _ = stop_plugin.send(());
-    plugin
-        .await
-        .expect("plugin task")
-        .expect("the plugin stops cleanly");
-    let _ = kubelet.stop.send(());
-    let _ = kubelet.task.await;
-    std::fs::remove_dir_all(&plugin_dir).expect("remove plugin dir");
+    running.stop().await;
     first
 }
 
@@ -540,16 +571,16 @@ async fn a_plugin_started_after_allocations_learns_them_from_the_kubelet() {
     // The kubelet lists the container's slot under this plugin's resource, and — under another
     // vendor's resource name — the outsider's id, which must not count.
     let socket = dir.0.join("pod-resources.sock");
-    let (stop_pods, pods) = serve_pods(
+    let (stop_pods, pods, _) = serve_listed(
         &socket,
-        vec![
+        Arc::new(Mutex::new(vec![
             ("qat.intel.com/cy1_dc0".into(), vec!["SSL_dev1_1".into()]),
             ("example.com/gpu".into(), vec!["SSL_dev0_0".into()]),
-        ],
+        ])),
     );
     let mut expected = all(&CY, "Healthy");
     expected.insert("SSL_dev0_0".into(), "Unhealthy".into());
-    let first = plugin_started_after_holders(&dir.0, &runtime_path, Some(socket.clone())).await;
+    let first = first_list(&dir.0, &runtime_path, Some(socket.clone())).await;
     assert_eq!(
         first, expected,
         "the container's slot is healthy from the first list on; the outsider's is not"
@@ -560,7 +591,7 @@ async fn a_plugin_started_after_allocations_learns_them_from_the_kubelet() {
     // Without an answer from the kubelet (the socket is gone) the plugin still serves, and the
     // container's slot counts as held outside Kubernetes — what the list above prevents.
     expected.insert("SSL_dev1_1".into(), "Unhealthy".into());
-    let unanswered = plugin_started_after_holders(&dir.0, &runtime_path, Some(socket)).await;
+    let unanswered = first_list(&dir.0, &runtime_path, Some(socket)).await;
     assert_eq!(unanswered, expected);
 
     outside.stop().expect("stop outside");
@@ -576,8 +607,6 @@ async fn an_allocation_ends_when_the_kubelet_stops_listing_it() {
         &runtime,
         &[(DeviceType::C6xx, CONFIG), (DeviceType::C6xx, CONFIG)],
     );
-    let plugin_dir = dir.0.join("plugins");
-    std::fs::create_dir(&plugin_dir).expect("plugin dir");
     let socket = dir.0.join("pod-resources.sock");
     let (stop_pods, pods, listed) = serve_listed(
         &socket,
@@ -588,29 +617,15 @@ async fn an_allocation_ends_when_the_kubelet_stops_listing_it() {
     );
     let container = pinned(&runtime, "SSL_DEV1_INT_1");
     container.start(b"SSL").expect("the container's start");
-
-    let mut kubelet = FakeKubelet::start(&plugin_dir);
-    let options = Options {
-        runtime_dir: runtime_path.clone(),
-        plugin_dir: plugin_dir.clone(),
-        resource_prefix: "qat.intel.com".into(),
-        container_runtime_dir: PathBuf::from("/run/qsal"),
-        dev_root: dir.0.join("dev"),
-        // The kubelet is asked at every rescan: a short one, so the test sees it within 10 s.
-        rescan: Duration::from_millis(200),
-        pod_resources_socket: Some(socket),
-    };
-    let (stop_plugin, plugin_stopped) = oneshot::channel::<()>();
-    let plugin = tokio::spawn(qsal_k8s::run(options, async {
-        let _ = plugin_stopped.await;
-    }));
-    kubelet.registered(2).await;
-    let mut cy = client(plugin_dir.join("qsal-cy1_dc0.sock")).await;
-    let mut devices = cy
-        .list_and_watch(api::Empty {})
-        .await
-        .expect("watch")
-        .into_inner();
+    // The kubelet is asked at every rescan: a short one, so the test sees it within 10 s.
+    let running = Running::start(
+        &dir.0,
+        &runtime_path,
+        Duration::from_millis(200),
+        Some(socket),
+    )
+    .await;
+    let (mut cy, mut devices) = running.watch_cy().await;
     until(&mut devices, "the container's slot healthy", |h| {
         *h == all(&CY, "Healthy")
     })
@@ -645,12 +660,7 @@ async fn an_allocation_ends_when_the_kubelet_stops_listing_it() {
 
     by_hand.stop().expect("release");
     new_pod.stop().expect("release the new pod's slot");
-    let _ = stop_plugin.send(());
-    plugin
-        .await
-        .expect("plugin task")
-        .expect("the plugin stops cleanly");
-    let _ = kubelet.stop.send(());
+    running.stop().await;
     let _ = stop_pods.send(());
     pods.await.expect("pods task").expect("pods server");
 }
