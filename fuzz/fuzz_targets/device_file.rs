@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
 use qsal_core::DeviceType;
-use qsal_core::config::expanded::{Expanded, index, verify};
+use qsal_core::config::expanded::{Expanded, SectionSpan, index, sections_in, verify};
 use qsal_core::ring::ring_specs;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,12 +15,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let device = DeviceType::ALL[usize::from(*kind) % DeviceType::ALL.len()];
     let profile = device.profile();
-    let mut spans = Vec::new();
-    let complete = index(text, |s| {
-        spans.push(s);
-        true
-    });
-    let expanded = Expanded::new(text, &spans, complete, profile);
+    let mut spans = vec![SectionSpan::default(); sections_in(text)];
+    let built = index(text, &mut spans);
+    let expanded = Expanded::new(text, &spans[..built.len], built.complete, profile);
     if verify(&expanded).is_err() {
         return;
     }
