@@ -24,7 +24,7 @@ pub mod api {
 /// Where the kubelet serves the pod resources API.
 pub const SOCKET: &str = "/var/lib/kubelet/pod-resources/kubelet.sock";
 
-/// How long the kubelet is given to list its pods.
+/// How long the kubelet is given to accept the connection and list its pods.
 const ANSWER_WITHIN: Duration = Duration::from_secs(2);
 
 /// Why the kubelet's list of allocations could not be read.
@@ -84,23 +84,11 @@ pub async fn allocated_ids(
     socket: &Path,
     resource_prefix: &str,
 ) -> Result<BTreeSet<String>, PodResourcesError> {
-    let channel = kubelet::channel(socket)
-        .await
-        .map_err(|source| PodResourcesError::Connect {
-            socket: socket.to_path_buf(),
-            source,
-        })?;
-    let mut client = api::pod_resources_lister_client::PodResourcesListerClient::new(channel);
-    let listed = tokio::time::timeout(ANSWER_WITHIN, client.list(api::ListPodResourcesRequest {}))
+    let listed = tokio::time::timeout(ANSWER_WITHIN, list(socket))
         .await
         .map_err(|_| PodResourcesError::Timeout {
             socket: socket.to_path_buf(),
-        })?
-        .map_err(|status| PodResourcesError::Refused {
-            socket: socket.to_path_buf(),
-            status: Box::new(status),
-        })?
-        .into_inner();
+        })??;
     let ours = |resource: &str| {
         resource
             .strip_prefix(resource_prefix)
@@ -114,4 +102,23 @@ pub async fn allocated_ids(
         .filter(|devices| ours(&devices.resource_name))
         .flat_map(|devices| devices.device_ids)
         .collect())
+}
+
+/// The kubelet's answer to `List` on `socket`.
+async fn list(socket: &Path) -> Result<api::ListPodResourcesResponse, PodResourcesError> {
+    let channel = kubelet::channel(socket)
+        .await
+        .map_err(|source| PodResourcesError::Connect {
+            socket: socket.to_path_buf(),
+            source,
+        })?;
+    let mut client = api::pod_resources_lister_client::PodResourcesListerClient::new(channel);
+    client
+        .list(api::ListPodResourcesRequest {})
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| PodResourcesError::Refused {
+            socket: socket.to_path_buf(),
+            status: Box::new(status),
+        })
 }

@@ -594,6 +594,13 @@ async fn a_plugin_started_after_allocations_learns_them_from_the_kubelet() {
     let unanswered = first_list(&dir.0, &runtime_path, Some(socket)).await;
     assert_eq!(unanswered, expected);
 
+    // A kubelet that takes the connection and never answers holds the plugin up only for its
+    // answer time (registration and the first list still come within the test's 10 s waits).
+    let silent = dir.0.join("silent.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&silent).expect("silent socket");
+    let unanswered = first_list(&dir.0, &runtime_path, Some(silent)).await;
+    assert_eq!(unanswered, expected);
+
     outside.stop().expect("stop outside");
     container.stop().expect("stop container");
 }
