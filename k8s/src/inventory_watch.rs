@@ -46,7 +46,8 @@ pub struct InventoryWatch {
 const LISTING_GRACE: Duration = Duration::from_secs(30);
 
 impl InventoryWatch {
-    /// A watch with an empty inventory; [`InventoryWatch::keep_fresh`] fills it.
+    /// A watch with an empty inventory; [`InventoryWatch::keep_fresh`] fills it and
+    /// [`InventoryWatch::keep_allocations_current`] keeps its allocations current.
     pub fn new(options: Options) -> Arc<Self> {
         Arc::new(Self {
             options,
@@ -110,6 +111,8 @@ impl InventoryWatch {
                     for id in listed {
                         allocated.insert(id, None);
                     }
+                    // Published with the next refresh (a changed set is a changed snapshot).
+                    self.changed.notify_one();
                     if before.is_none() && !allocated.is_empty() {
                         let ids: Vec<&str> = allocated.keys().map(String::as_str).collect();
                         eprintln!(
@@ -168,18 +171,24 @@ impl InventoryWatch {
     }
 
     /// Re-reads the runtime directory whenever [`InventoryWatch::poke`] is called, and at least
-    /// every `rescan` (the safety net for what inotify cannot see), when it also asks the kubelet
-    /// which slots are allocated ([`InventoryWatch::ask_kubelet`]). Runs until dropped.
+    /// every `rescan` (the safety net for what inotify cannot see). Runs until dropped.
     pub async fn keep_fresh(self: Arc<Self>) {
         loop {
             self.refresh().await;
-            let rescan = tokio::select! {
-                () = self.changed.notified() => false,
-                () = tokio::time::sleep(self.options.rescan) => true,
-            };
-            if rescan {
-                self.ask_kubelet().await;
+            tokio::select! {
+                () = self.changed.notified() => {}
+                () = tokio::time::sleep(self.options.rescan) => {}
             }
+        }
+    }
+
+    /// Asks the kubelet which slots are allocated ([`InventoryWatch::ask_kubelet`]) every
+    /// `rescan`, apart from [`InventoryWatch::keep_fresh`] so that a kubelet slow to answer never
+    /// delays an update. Runs until dropped.
+    pub async fn keep_allocations_current(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(self.options.rescan).await;
+            self.ask_kubelet().await;
         }
     }
 }

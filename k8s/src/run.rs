@@ -64,6 +64,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
     let inventory = InventoryWatch::new((*options).clone());
     let kubelet = Arc::new(Notify::new());
     let fresh = tokio::spawn(inventory.clone().keep_fresh());
+    let allocations = tokio::spawn(inventory.clone().keep_allocations_current());
     let watcher = tokio::spawn(watch::watch(
         options.clone(),
         inventory.clone(),
@@ -74,6 +75,7 @@ pub async fn run(options: Options, shutdown: impl Future<Output = ()>) -> Result
         () = shutdown => Ok(()),
     };
     fresh.abort();
+    allocations.abort();
     watcher.abort();
     result
 }
