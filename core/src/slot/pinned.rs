@@ -8,7 +8,7 @@ use core::ops::ControlFlow;
 use crate::platform::{Devices, Holder, SlotRegistry};
 
 use super::derived::{Derived, DerivedSlots};
-use super::search::{Grant, SearchError, each_configured_device};
+use super::search::{Grant, SearchError, Session, each_configured_device};
 
 /// Why the named slot could not be leased.
 #[derive(Debug)]
@@ -39,9 +39,8 @@ pub fn lease_named<D: Devices, R: SlotRegistry>(
     registry
         .begin()
         .map_err(|e| PinnedError::Search(SearchError::Registry(e)))?;
-    let outcome = lease_in(devices, registry, base, name, holder);
-    registry.end();
-    outcome
+    let _session = Session(registry);
+    lease_in(devices, registry, base, name, holder)
 }
 
 /// [`lease_named`] between the registry's `begin` and `end`.

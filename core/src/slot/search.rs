@@ -119,8 +119,9 @@ pub fn search_into<D: Devices, R: SlotRegistry>(
     search_in(devices, registry, base, holder, tally)
 }
 
-/// Ends the registry's search session when dropped.
-struct Session<'r, R: SlotRegistry>(&'r R);
+/// Ends the registry's search session (begun by the caller) when dropped: every walk that begins
+/// one — the search, the pinned start, the listing — ends it this way, whichever way it returns.
+pub(super) struct Session<'r, R: SlotRegistry>(pub(super) &'r R);
 
 impl<R: SlotRegistry> Drop for Session<'_, R> {
     fn drop(&mut self) {
