@@ -84,9 +84,10 @@ impl InventoryWatch {
 
     /// Reconciles the allocated ids with the kubelet's list (when a pod resources socket is
     /// configured): an id it lists is allocated; one it does not list stays allocated only if
-    /// `Allocate` gave it out less than [`LISTING_GRACE`] ago and the kubelet never listed it since
-    /// (a listed id that drops out of the list belonged to a pod that ended). Says when the kubelet stops or starts
-    /// answering, and what that means; without an answer the ids are left as they are.
+    /// `Allocate` gave it out less than [`LISTING_GRACE`] ago and the kubelet never listed it
+    /// since (a listed id that drops out of the list belonged to a pod that ended). A changed set
+    /// is published by the refresh it pokes. Says when the kubelet stops or starts answering, and
+    /// what that means; without an answer the ids are left as they are.
     pub async fn ask_kubelet(&self) {
         let Some(socket) = &self.options.pod_resources_socket else {
             return;
@@ -102,17 +103,20 @@ impl InventoryWatch {
         match answer {
             Ok(listed) => {
                 if let Ok(mut allocated) = self.allocated.lock() {
+                    let held = allocated.len();
                     allocated.retain(|id, given| {
                         listed.contains(id)
                             || given.is_some_and(|at| {
                                 asked.saturating_duration_since(at) < LISTING_GRACE
                             })
                     });
+                    let mut changed = allocated.len() != held;
                     for id in listed {
-                        allocated.insert(id, None);
+                        changed |= allocated.insert(id, None).is_none();
                     }
-                    // Published with the next refresh (a changed set is a changed snapshot).
-                    self.changed.notify_one();
+                    if changed {
+                        self.poke();
+                    }
                     if before.is_none() && !allocated.is_empty() {
                         let ids: Vec<&str> = allocated.keys().map(String::as_str).collect();
                         eprintln!(

@@ -20,8 +20,8 @@ Unhealthy while its device is gone or down or a process the kubelet did not allo
 it. A container is given QAT_SECTION_NAME, QAT_SECTION_NAME_cy<N>_dc<M>_<k>, QSAL_SLOT (the slot \
 it must take; libqsal and `qsal hold` take exactly that one), QSAL_RUNTIME_DIR and a mount of the \
 runtime directory, and the device nodes of real devices. Which slots the kubelet has allocated is \
-also read from its pod resources API, when the plugin starts and at every rescan. Changes are seen through inotify; when \
-the kubelet restarts, the plugin serves and registers again."
+also read from its pod resources API, when the plugin starts and at every rescan. Changes are seen \
+through inotify; when the kubelet restarts, the plugin serves and registers again."
 )]
 struct Args {
     /// qsal's runtime directory (default: $QSAL_RUNTIME_DIR, else /run/qsal for root, else $XDG_RUNTIME_DIR/qsal).
