@@ -1,10 +1,10 @@
 //! [`SectionIndex`]: the core's index of an expanded text's sections, held in a `Vec` sized to
-//! the text, so the index is always complete.
+//! the text's sections, so it is complete (for any text under 4 GiB, which the core indexes).
 
 use qsal_core::config::expanded::{self, Expanded, SectionSpan};
 use qsal_core::profile::DeviceProfile;
 
-/// The index of one text's sections (see [`expanded::index`]), complete.
+/// The index of one text's sections (see [`expanded::index`]).
 #[derive(Clone, Debug, Default)]
 pub struct SectionIndex {
     spans: Vec<SectionSpan>,
