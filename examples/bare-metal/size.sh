@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Code size of the bare-metal firmware for TARGET (default thumbv7em-none-eabihf; also
-# riscv32imac-unknown-none-elf): ELF sections (`size -A`) and .text/.rodata and statics per crate,
-# attributed by symbol name (`nm -S -C`). With LTO, code inlined into a caller counts for the
-# caller's crate, so the per-crate figures are a lower bound for qsal-core. Builds if needed.
+# riscv32imac-unknown-none-elf), built from the sources as they are now (cargo makes that a no-op
+# when it is current): ELF sections (`size -A`) and .text/.rodata and statics per crate, attributed
+# by symbol name (`nm -S -C`). With LTO, code inlined into a caller counts for the caller's crate,
+# so the per-crate figures are a lower bound for qsal-core.
 set -euo pipefail
 cd "$(dirname "$0")"
 target=${1:-thumbv7em-none-eabihf}
 firmware=target/$target/release/qsal-bare-metal
-[ -f "$firmware" ] || cargo build --release --target "$target"
+cargo build --quiet --release --target "$target"
 echo "firmware for $target"
 size -A "$firmware" | grep -E '^(section|\.vector_table|\.text|\.rodata|\.data|\.bss|\.uninit|\.stack|\.heap)'
 nm -S -C "$firmware" | python3 -c '

@@ -48,9 +48,9 @@ impl Error for MemoryError {
     }
 }
 
+/// One leased name.
 #[derive(Clone, Debug)]
 struct Entry {
-    hash: u32,
     name: SlotName,
     holder: Holder,
     copies: u32,
@@ -58,11 +58,57 @@ struct Entry {
     lost: bool,
 }
 
+/// The lookup key of a name: its hash with the low bit set, so it is never [`NO_KEY`].
+fn lookup_key(name: &str) -> u32 {
+    name_hash(name) | 1
+}
+
+/// How many keys [`Table::find`] compares at once.
+const KEY_GROUP: usize = 16;
+
+/// The key of a table place that holds no findable lease (free, or revoked).
+const NO_KEY: u32 = 0;
+
 #[derive(Debug)]
 struct Table<const SLOTS: usize> {
     entries: [Option<Entry>; SLOTS],
+    /// `keys[i]` is the [`lookup_key`] of `entries[i]` while it is leased and not revoked, else
+    /// [`NO_KEY`]: a name is looked up in these 4 bytes a place, not in the entries themselves.
+    keys: [u32; SLOTS],
+    /// How many places are taken (revoked leases included, until their holder lets go).
+    used: usize,
     generation: u32,
     limit: usize,
+}
+
+impl<const SLOTS: usize> Table<SLOTS> {
+    /// The place of the findable lease of `name` (whose [`lookup_key`] is `key`).
+    fn find(&self, key: u32, name: &str) -> Option<usize> {
+        let is = |index: usize| {
+            self.keys.get(index) == Some(&key)
+                && self
+                    .entries
+                    .get(index)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|e| e.name == name)
+        };
+        // Keys are compared a group at a time without an early exit (which the compiler turns
+        // into vector compares); only a group with a match is looked into.
+        self.keys
+            .chunks(KEY_GROUP)
+            .enumerate()
+            .filter(|(_, group)| group.iter().fold(false, |seen, &k| seen | (k == key)))
+            .find_map(|(g, group)| {
+                let first = g.saturating_mul(KEY_GROUP);
+                (first..first.saturating_add(group.len())).find(|&index| is(index))
+            })
+    }
+
+    /// The findable lease of `name`.
+    fn entry(&self, name: &str) -> Option<&Entry> {
+        let index = self.find(lookup_key(name), name)?;
+        self.entries.get(index)?.as_ref()
+    }
 }
 
 /// A registry of at most `SLOTS` simultaneous leases.
@@ -77,18 +123,14 @@ impl<const SLOTS: usize> Default for MemoryRegistry<SLOTS> {
     }
 }
 
-impl Entry {
-    fn is(&self, hash: u32, name: &str) -> bool {
-        !self.lost && self.hash == hash && self.name == name
-    }
-}
-
 impl<const SLOTS: usize> MemoryRegistry<SLOTS> {
     /// An empty registry (usable in a `static`).
     pub const fn new() -> Self {
         Self {
             table: spin::Mutex::new(Table {
                 entries: [const { None }; SLOTS],
+                keys: [NO_KEY; SLOTS],
+                used: 0,
                 generation: 0,
                 limit: SLOTS,
             }),
@@ -103,14 +145,14 @@ impl<const SLOTS: usize> MemoryRegistry<SLOTS> {
     /// Fault injection: revokes the lease on `name`, freeing the name for others while the holder
     /// still believes it holds it (its next [`Lease::check`] fails). Returns whether it was held.
     pub fn revoke(&self, name: &str) -> bool {
-        let hash = name_hash(name);
         let mut table = self.table.lock();
-        match table
-            .entries
-            .iter_mut()
-            .flatten()
-            .find(|e| e.is(hash, name))
-        {
+        let Some(index) = table.find(lookup_key(name), name) else {
+            return false;
+        };
+        if let Some(key) = table.keys.get_mut(index) {
+            *key = NO_KEY;
+        }
+        match table.entries.get_mut(index).and_then(Option::as_mut) {
             Some(entry) => {
                 entry.lost = true;
                 true
@@ -156,6 +198,10 @@ impl<const SLOTS: usize> MemoryRegistry<SLOTS> {
         };
         if remove {
             *slot = None;
+            if let Some(key) = table.keys.get_mut(index) {
+                *key = NO_KEY;
+            }
+            table.used = table.used.saturating_sub(1);
         }
     }
 }
@@ -172,31 +218,34 @@ impl<'r, const SLOTS: usize> SlotRegistry for &'r MemoryRegistry<SLOTS> {
         stored
             .push_str(name)
             .map_err(|_| MemoryError::NameTooLong)?;
-        let hash = name_hash(name);
-        let mut table = self.table.lock();
-        if table.entries.iter().flatten().any(|e| e.is(hash, name)) {
+        let key = lookup_key(name);
+        let mut guard = self.table.lock();
+        let table = &mut *guard;
+        if table.find(key, name).is_some() {
             return Ok(None);
         }
-        let used = table.entries.iter().flatten().count();
         let limit = table.limit;
         let free = table
             .entries
             .iter()
             .position(Option::is_none)
-            .filter(|_| used < limit)
+            .filter(|_| table.used < limit)
             .ok_or(MemoryError::Full { capacity: limit })?;
         table.generation = table.generation.wrapping_add(1);
         let generation = table.generation;
-        if let Some(slot) = table.entries.get_mut(free) {
+        if let (Some(slot), Some(slot_key)) =
+            (table.entries.get_mut(free), table.keys.get_mut(free))
+        {
             *slot = Some(Entry {
-                hash,
                 name: stored,
                 holder: holder.clone(),
                 copies: 1,
                 generation,
                 lost: false,
             });
+            *slot_key = key;
         }
+        table.used = table.used.saturating_add(1);
         Ok(Some(MemoryLease {
             registry: self,
             index: free,
@@ -211,15 +260,7 @@ impl<'r, const SLOTS: usize> SlotRegistry for &'r MemoryRegistry<SLOTS> {
     }
 
     fn holder(&self, name: &str) -> Result<Option<Holder>, MemoryError> {
-        let hash = name_hash(name);
-        Ok(self
-            .table
-            .lock()
-            .entries
-            .iter()
-            .flatten()
-            .find(|e| e.is(hash, name))
-            .map(|e| e.holder.clone()))
+        Ok(self.table.lock().entry(name).map(|e| e.holder.clone()))
     }
 }
 
@@ -288,6 +329,42 @@ mod tests {
         drop(copy);
         assert!(r.try_lease("S_INT_0", &holder).expect("ok").is_some());
         assert_eq!(registry.leased(), 0);
+    }
+
+    #[test]
+    fn names_with_the_same_key_are_told_apart() {
+        let (a, b) = ("S_INT_60005", "S_INT_232012");
+        assert_eq!(
+            lookup_key(a),
+            lookup_key(b),
+            "the test needs two names with one key"
+        );
+        let registry = MemoryRegistry::<4>::new();
+        let r = &registry;
+        let holder_a = Holder {
+            pid: 1,
+            ..Holder::default()
+        };
+        let holder_b = Holder {
+            pid: 2,
+            ..Holder::default()
+        };
+        let lease_a = r.try_lease(a, &holder_a).expect("ok").expect("free");
+        assert_eq!(r.holder(b), Ok(None));
+        let lease_b = r.try_lease(b, &holder_b).expect("ok").expect("free");
+        assert_eq!(r.holder(a).map(|h| h.map(|h| h.pid)), Ok(Some(1)));
+        assert_eq!(r.holder(b).map(|h| h.map(|h| h.pid)), Ok(Some(2)));
+        assert!(registry.revoke(b));
+        assert_eq!(lease_a.check(), Ok(()));
+        assert_eq!(lease_b.check(), Err(MemoryError::LeaseLost));
+        assert!(r.try_lease(a, &holder_b).expect("ok").is_none());
+        drop(lease_a);
+        assert_eq!(r.holder(a), Ok(None));
+        assert_eq!(
+            registry.leased(),
+            0,
+            "only the revoked lease is left, uncounted"
+        );
     }
 
     #[test]
