@@ -224,7 +224,15 @@ pub fn expand<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>(
     accel_id: u32,
     visitor: &mut V,
 ) -> Result<Summary, WalkError<'a, V::Error>> {
-    walk::run(config, device, accel_id, visitor)
+    let mut erased = walk::Erased {
+        visitor,
+        error: None,
+    };
+    let walked = walk::run(config, device, accel_id, &mut erased);
+    match erased.error {
+        Some(e) => Err(WalkError::Visitor(e)),
+        None => walked.map_err(WalkError::Expand),
+    }
 }
 
 #[cfg(test)]

@@ -303,3 +303,55 @@ fn processes_beyond_the_slot_search_are_still_expanded() {
         record.text
     );
 }
+
+/// A visitor whose output fills up after `room` calls.
+struct Filling {
+    room: u32,
+    calls: u32,
+}
+
+impl Visitor for Filling {
+    type Error = &'static str;
+
+    fn section(&mut self, _: &str) -> Result<(), Self::Error> {
+        self.call()
+    }
+
+    fn key(&mut self, _: &str, _: Value<'_>) -> Result<(), Self::Error> {
+        self.call()
+    }
+}
+
+impl Filling {
+    fn call(&mut self) -> Result<(), &'static str> {
+        self.calls += 1;
+        if self.calls > self.room {
+            Err("full")
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn a_visitor_error_is_reported_and_the_visitor_is_not_called_again() {
+    let config: Config<'_> = Config::parse(WORKED.as_bytes(), &mut |_: Diagnostic<'_>| {});
+    let mut visitor = Filling { room: 3, calls: 0 };
+    assert_eq!(
+        expand(&config, DeviceType::C6xx, 0, &mut visitor),
+        Err(WalkError::Visitor("full"))
+    );
+    assert_eq!(
+        visitor.calls, 4,
+        "three calls fit, the fourth failed, none after it"
+    );
+    let mut roomy = Filling {
+        room: u32::MAX,
+        calls: 0,
+    };
+    assert!(expand(&config, DeviceType::C6xx, 0, &mut roomy).is_ok());
+    assert!(
+        roomy.calls > 4,
+        "the whole expansion is more than four calls"
+    );
+}

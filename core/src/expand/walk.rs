@@ -11,10 +11,12 @@
 //! `FirstUserBundle` and `[Accelerator0]` the final bank affinities, both known only at the end;
 //! the second pass reports it all to the visitor.
 
+use core::convert::Infallible;
+
 use super::banks::{Assignment, BankTable, Owner, Request};
 use super::gen4::Gen4Banks;
 use super::layout::{RingMap, RingService, ring_map, service_enabled};
-use super::{ExpandError, Placed, Shortage, Summary, Value, Visitor, WalkError};
+use super::{ExpandError, Placed, Shortage, Summary, Value, Visitor};
 use crate::config::keys::{self, Family, PairKeys, SectionKind, instance_key};
 use crate::config::user::UserSection;
 use crate::config::{Config, SectionRef};
@@ -139,34 +141,34 @@ impl Banks {
 }
 
 /// What every section of the walk needs.
-struct Walk<'c, 'a, 'v, 's, V: Visitor, const SECTIONS: usize, const KEYS: usize> {
+struct Walk<'c, 'a, 'v, 's, const SECTIONS: usize, const KEYS: usize> {
     config: &'c Config<'a, SECTIONS, KEYS>,
     settings: &'s Settings,
     accel_id: u32,
     banks: Banks,
     /// The silent pass's result (`None` during the silent pass itself).
     finished: Option<&'s Banks>,
-    visitor: &'v mut V,
+    /// Where the walk reports to; one type for every visitor, so the walk is compiled once.
+    visitor: &'v mut dyn Visitor<Error = Infallible>,
     instances: u32,
     accelerators_emitted: u32,
 }
 
-pub(super) fn run<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>(
+pub(super) fn run<'a, const SECTIONS: usize, const KEYS: usize>(
     config: &Config<'a, SECTIONS, KEYS>,
     device: DeviceType,
     accel_id: u32,
-    visitor: &mut V,
-) -> Result<Summary, WalkError<'a, V::Error>> {
+    visitor: &mut dyn Visitor<Error = Infallible>,
+) -> Result<Summary, ExpandError<'a>> {
     let profile = device.profile();
     let general = config
         .section(keys::GENERAL)
-        .ok_or(WalkError::Expand(ExpandError::NoServices))?;
+        .ok_or(ExpandError::NoServices)?;
     let services = general
         .value(keys::SERVICES_ENABLED)
         .and_then(|v| Services::parse(&v.compact()))
-        .ok_or(WalkError::Expand(ExpandError::NoServices))?;
-    let map =
-        ring_map(profile.generation, services).ok_or(WalkError::Expand(ExpandError::NoServices))?;
+        .ok_or(ExpandError::NoServices)?;
+    let map = ring_map(profile.generation, services).ok_or(ExpandError::NoServices)?;
     let number = |key: &str, default: u32| {
         general
             .value(key)
@@ -201,10 +203,7 @@ pub(super) fn run<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>(
         instances: 0,
         accelerators_emitted: 0,
     };
-    silent.body().map_err(|e| match e {
-        WalkError::Expand(e) => WalkError::Expand(e),
-        WalkError::Visitor(never) => match never {},
-    })?;
+    silent.body()?;
     // Borrowed, not moved: a bank table is kilobytes, and a firmware's stack is small.
     let placed = &silent.banks;
 
@@ -233,7 +232,7 @@ pub(super) fn run<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>(
 pub struct NullVisitor;
 
 impl Visitor for NullVisitor {
-    type Error = core::convert::Infallible;
+    type Error = Infallible;
 
     fn section(&mut self, _: &str) -> Result<(), Self::Error> {
         Ok(())
@@ -241,6 +240,55 @@ impl Visitor for NullVisitor {
 
     fn key(&mut self, _: &str, _: Value<'_>) -> Result<(), Self::Error> {
         Ok(())
+    }
+}
+
+/// A visitor as the walk sees it, `dyn Visitor<Error = Infallible>`: the first error `visitor`
+/// returns is kept in `error` and every later call is skipped, so one compiled walk serves every
+/// visitor. The walk goes on to its end after such an error; [`super::expand`] reports the
+/// visitor's error before the walk's own.
+pub(super) struct Erased<'v, V: Visitor> {
+    /// The visitor.
+    pub(super) visitor: &'v mut V,
+    /// Its first error.
+    pub(super) error: Option<V::Error>,
+}
+
+impl<V: Visitor> Erased<'_, V> {
+    /// Keeps the error of `result`, if it is the first.
+    fn keep(&mut self, result: Result<(), V::Error>) -> Result<(), Infallible> {
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+        Ok(())
+    }
+}
+
+impl<V: Visitor> Visitor for Erased<'_, V> {
+    type Error = Infallible;
+
+    fn section(&mut self, name: &str) -> Result<(), Infallible> {
+        if self.error.is_some() {
+            return Ok(());
+        }
+        let result = self.visitor.section(name);
+        self.keep(result)
+    }
+
+    fn key(&mut self, key: &str, value: Value<'_>) -> Result<(), Infallible> {
+        if self.error.is_some() {
+            return Ok(());
+        }
+        let result = self.visitor.key(key, value);
+        self.keep(result)
+    }
+
+    fn instance(&mut self, placed: &Placed<'_>) -> Result<(), Infallible> {
+        if self.error.is_some() {
+            return Ok(());
+        }
+        let result = self.visitor.instance(placed);
+        self.keep(result)
     }
 }
 
@@ -262,15 +310,15 @@ fn is_bank_key(key: &str) -> bool {
     })
 }
 
-impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
-    Walk<'_, 'a, '_, '_, V, SECTIONS, KEYS>
-{
-    fn section(&mut self, name: &str) -> Result<(), WalkError<'a, V::Error>> {
-        self.visitor.section(name).map_err(WalkError::Visitor)
+impl<'a, const SECTIONS: usize, const KEYS: usize> Walk<'_, 'a, '_, '_, SECTIONS, KEYS> {
+    fn section(&mut self, name: &str) -> Result<(), ExpandError<'a>> {
+        let Ok(()) = self.visitor.section(name);
+        Ok(())
     }
 
-    fn key(&mut self, key: &str, value: Value<'_>) -> Result<(), WalkError<'a, V::Error>> {
-        self.visitor.key(key, value).map_err(WalkError::Visitor)
+    fn key(&mut self, key: &str, value: Value<'_>) -> Result<(), ExpandError<'a>> {
+        let Ok(()) = self.visitor.key(key, value);
+        Ok(())
     }
 
     /// Reports every key of `section` as it is (skipping generated bank keys when `merging`).
@@ -278,7 +326,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         &mut self,
         section: &SectionRef<'_, 'a>,
         merging: bool,
-    ) -> Result<(), WalkError<'a, V::Error>> {
+    ) -> Result<(), ExpandError<'a>> {
         for entry in section.entries() {
             let key = entry.key.compact();
             if !(merging && is_bank_key(&key)) {
@@ -292,7 +340,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         &mut self,
         general: &SectionRef<'_, 'a>,
         first_user_bank: Option<u16>,
-    ) -> Result<(), WalkError<'a, V::Error>> {
+    ) -> Result<(), ExpandError<'a>> {
         self.section(keys::GENERAL)?;
         for entry in general.entries() {
             let key = entry.key.compact();
@@ -306,7 +354,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         }
     }
 
-    fn body(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+    fn body(&mut self) -> Result<(), ExpandError<'a>> {
         self.kernel_sections()?;
         if self.settings.driver == Driver::Qat20 {
             self.siov()?;
@@ -314,7 +362,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         self.other_sections()
     }
 
-    fn kernel_sections(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+    fn kernel_sections(&mut self) -> Result<(), ExpandError<'a>> {
         let names: &[(u8, &str)] = match self.settings.driver {
             Driver::Qat17 => &[(0, keys::KERNEL), (1, keys::KERNEL_QAT)],
             Driver::Qat20 => &[(0, keys::KERNEL)],
@@ -332,7 +380,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
 
     /// QAT20 `[SIOV]`: `NumberAdis` banks right after the kernel's, whatever their service, each
     /// reported as `Adi<j>BankNumber`, `Adi<j>Type`, `Adi<j>RingTx`, `Adi<j>RingRx`.
-    fn siov(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+    fn siov(&mut self) -> Result<(), ExpandError<'a>> {
         let Some(section) = self.config.section(keys::SIOV) else {
             return Ok(());
         };
@@ -341,12 +389,12 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         let entry = section.get(keys::NUMBER_ADIS);
         let adis = match entry {
             None => 0,
-            Some(entry) => kernel_auto(&entry.value.compact()).ok_or_else(|| {
-                WalkError::Expand(ExpandError::Invalid {
+            Some(entry) => {
+                kernel_auto(&entry.value.compact()).ok_or_else(|| ExpandError::Invalid {
                     section: section.name(),
                     key: copy(keys::NUMBER_ADIS),
-                })
-            })?,
+                })?
+            }
         };
         if adis == 0 {
             return Ok(());
@@ -354,14 +402,14 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         let Banks::Qat20(table) = &mut self.banks else {
             return Ok(());
         };
-        let first = table.reserve_adis(adis).map_err(|shortage| {
-            WalkError::Expand(ExpandError::TooManyAdis {
+        let first = table
+            .reserve_adis(adis)
+            .map_err(|shortage| ExpandError::TooManyAdis {
                 span: entry.map_or(section.span(), |e| e.value_span),
                 first: shortage.first,
                 adis: shortage.adis,
                 banks: shortage.banks,
-            })
-        })?;
+            })?;
         let services: heapless::Vec<Option<RingService>, 64> = (0..adis)
             .map(|j| table.service(first.saturating_add(u16::try_from(j).unwrap_or(0))))
             .collect();
@@ -385,7 +433,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         Ok(())
     }
 
-    fn other_sections(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+    fn other_sections(&mut self) -> Result<(), ExpandError<'a>> {
         let driver = self.settings.driver;
         let mut order: heapless::Vec<(u16, SectionRef<'_, 'a>), SECTIONS> = heapless::Vec::new();
         for (index, section) in (0u16..).zip(self.config.sections()) {
@@ -420,7 +468,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         &mut self,
         index: u16,
         section: &SectionRef<'_, 'a>,
-    ) -> Result<(), WalkError<'a, V::Error>> {
+    ) -> Result<(), ExpandError<'a>> {
         let settings = UserSection::of(section);
         let name = section.name();
         let span = section
@@ -482,7 +530,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
     }
 
     /// The per-bank keys of an accelerator section, from the silent pass's final placement.
-    fn bank_keys(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+    fn bank_keys(&mut self) -> Result<(), ExpandError<'a>> {
         let Some(finished) = self.finished else {
             return Ok(());
         };
@@ -500,7 +548,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
 
     /// The accelerator sections the kernel generates last, unless a user section of that name
     /// already received their keys.
-    fn generated_accelerators(&mut self) -> Result<(), WalkError<'a, V::Error>> {
+    fn generated_accelerators(&mut self) -> Result<(), ExpandError<'a>> {
         for n in self.accelerators_emitted..self.settings.profile.logical_accelerators() {
             self.section(&accelerator_name(n))?;
             self.bank_keys()?;
@@ -516,7 +564,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         name: &str,
         process: Option<(u32, u32, Snapshot)>,
         span: Span,
-    ) -> Result<(), WalkError<'a, V::Error>> {
+    ) -> Result<(), ExpandError<'a>> {
         let kernel = process.is_none();
         let map = self.settings.map;
         let first_crypto_pass = RingService::ORDER
@@ -559,7 +607,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
                     let (per_bank, banks_with_service, capacity) = self.banks.capacity(service);
                     let (process, processes, at_start) =
                         process.unwrap_or((0, 1, Snapshot::of(&self.banks)));
-                    return Err(WalkError::Expand(ExpandError::OutOfRings(Shortage {
+                    return Err(ExpandError::OutOfRings(Shortage {
                         section: section.name(),
                         span,
                         device: self.settings.profile.device_type,
@@ -577,25 +625,23 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
                         capacity,
                         taken_before: at_start.used(service),
                         free_banks_before: at_start.free_banks,
-                    })));
+                    }));
                 };
                 self.instances = self.instances.saturating_add(1);
                 if !kernel && (family == Family::Dc || Some(service) == first_crypto_pass) {
                     self.key(&core_key, Value::Number(core))?;
                 }
                 self.ring_keys(family, index, service, &assignment)?;
-                self.visitor
-                    .instance(&Placed {
-                        section: name,
-                        process: process.map(|p| p.0),
-                        family,
-                        index,
-                        service,
-                        core,
-                        polling,
-                        assignment,
-                    })
-                    .map_err(WalkError::Visitor)?;
+                let Ok(()) = self.visitor.instance(&Placed {
+                    section: name,
+                    process: process.map(|p| p.0),
+                    family,
+                    index,
+                    service,
+                    core,
+                    polling,
+                    assignment,
+                });
             }
         }
         Ok(())
@@ -608,7 +654,7 @@ impl<'a, V: Visitor, const SECTIONS: usize, const KEYS: usize>
         index: u32,
         service: RingService,
         a: &Assignment,
-    ) -> Result<(), WalkError<'a, V::Error>> {
+    ) -> Result<(), ExpandError<'a>> {
         // QAT20 names a crypto part's bank `BankNumberAsym` / `BankNumberSym`; everything else
         // (QAT 1.7, and compression everywhere) `BankNumber`.
         let bank_key = |pair: &PairKeys| match self.settings.driver {
@@ -693,9 +739,9 @@ fn count(section: &SectionRef<'_, '_>, family: Family) -> Result<u32, KeyName> {
     }
 }
 
-fn invalid<'a, E>(section: &SectionRef<'_, 'a>, key: KeyName) -> WalkError<'a, E> {
-    WalkError::Expand(ExpandError::Invalid {
+fn invalid<'a>(section: &SectionRef<'_, 'a>, key: KeyName) -> ExpandError<'a> {
+    ExpandError::Invalid {
         section: section.name(),
         key,
-    })
+    }
 }
