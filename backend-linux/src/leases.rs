@@ -30,6 +30,7 @@ use parking_lot::Mutex;
 use qsal_core::limits::MAX_STR_LEN;
 use qsal_core::names::check_name_str;
 use qsal_core::platform::{ErrorType, Holder, Lease, SlotRegistry};
+use qsal_core::strings::push_decimal;
 use rustix::fd::OwnedFd;
 use rustix::fs::{AtFlags, FlockOperation};
 
@@ -214,21 +215,33 @@ fn check_lease(
 }
 
 fn write_record(file: &File, holder: &Holder) -> Result<(), LinuxError> {
-    use std::io::Write as _;
-    // Built on the stack, space-padded, ending in a newline. The fields take at most 82 bytes
-    // (pid and uid 10 digits, since 20, command 16), so they always fit.
+    file.write_all_at(&holder_record(holder), 0)
+}
+
+/// A holder record: `pid=`, `uid=`, `since=` and `command=` lines, space-padded to
+/// [`RECORD_LEN`] and ending in a newline. Built on the stack without `core::fmt`; the fields take
+/// at most 82 bytes (pid and uid 10 digits, since 20, command 16), so they always fit.
+fn holder_record(holder: &Holder) -> [u8; RECORD_LEN] {
+    let mut fields = heapless::String::<RECORD_LEN>::new();
+    let _ = fields
+        .push_str("pid=")
+        .and_then(|()| push_decimal(&mut fields, u64::from(holder.pid)))
+        .and_then(|()| fields.push_str("\nuid="))
+        .and_then(|()| push_decimal(&mut fields, u64::from(holder.uid)))
+        .and_then(|()| fields.push_str("\nsince="))
+        .and_then(|()| push_decimal(&mut fields, holder.since))
+        .and_then(|()| fields.push_str("\ncommand="))
+        .and_then(|()| fields.push_str(&holder.command))
+        .and_then(|()| fields.push('\n'));
     let mut record = [b' '; RECORD_LEN];
-    let mut fields: &mut [u8] = record.get_mut(..RECORD_LEN - 1).unwrap_or_default();
-    write!(
-        fields,
-        "pid={}\nuid={}\nsince={}\ncommand={}\n",
-        holder.pid, holder.uid, holder.since, holder.command
-    )
-    .map_err(|e| LinuxError::io("write the holder record of", file.path(), e))?;
+    let used = fields.len().min(RECORD_LEN - 1);
+    if let (Some(to), Some(from)) = (record.get_mut(..used), fields.as_bytes().get(..used)) {
+        to.copy_from_slice(from);
+    }
     if let Some(last) = record.last_mut() {
         *last = b'\n';
     }
-    file.write_all_at(&record, 0)
+    record
 }
 
 /// Reads the holder record of a lease file (`pid=`, `uid=`, `since=`, `command=` lines), looking
@@ -237,7 +250,12 @@ pub fn read_record(file: &File) -> Result<Holder, LinuxError> {
     let mut buf = [0u8; RECORD_READ];
     let n = rustix::io::pread(file.fd(), &mut buf, 0)
         .map_err(|e| LinuxError::io("read", file.path(), e.into()))?;
-    let text = String::from_utf8_lossy(buf.get(..n).unwrap_or_default());
+    Ok(parse_record(buf.get(..n).unwrap_or_default()))
+}
+
+/// The holder a record's bytes describe (fields missing or unreadable are left at their default).
+fn parse_record(bytes: &[u8]) -> Holder {
+    let text = String::from_utf8_lossy(bytes);
     let mut holder = Holder::default();
     for line in text.lines() {
         match line.split_once('=') {
@@ -250,7 +268,7 @@ pub fn read_record(file: &File) -> Result<Holder, LinuxError> {
             _ => {}
         }
     }
-    Ok(holder)
+    holder
 }
 
 /// How long the lease attempts of one search (or one `up`/`down` sweep) wait out shared locks in
@@ -413,5 +431,28 @@ impl Lease for LinuxLease {
         } else {
             Err(LinuxError::LeaseLost(self.path.clone()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_longest_holder_record_fits_and_reads_back() {
+        let holder = Holder {
+            pid: u32::MAX,
+            uid: u32::MAX,
+            since: u64::MAX,
+            command: qsal_core::strings::copy("sixteen-bytes-cm"),
+        };
+        assert_eq!(holder.command.len(), 16);
+        let record = holder_record(&holder);
+        assert!(record.ends_with(b"command=sixteen-bytes-cm\n             \n"));
+        assert_eq!(parse_record(&record), holder);
+        let short = holder_record(&Holder::default());
+        assert!(short.starts_with(b"pid=0\nuid=0\nsince=0\ncommand=\n "));
+        assert!(short.ends_with(b" \n"));
+        assert_eq!(parse_record(&short), Holder::default());
     }
 }

@@ -8,7 +8,7 @@
 use core::fmt;
 
 use crate::limits::MAX_STR_LEN;
-use crate::strings::NameBuf;
+use crate::strings::{NameBuf, push_decimal};
 
 /// Builds the derived section name of process `index` of section `base`.
 pub fn derived_name(base: &str, limit_dev_access: bool, accel_id: u32, index: u32) -> NameBuf {
@@ -42,34 +42,10 @@ fn push_derived_name<const N: usize>(
     name.push_str(base)?;
     if limit_dev_access {
         name.push_str("_DEV")?;
-        push_decimal(name, accel_id)?;
+        push_decimal(name, u64::from(accel_id))?;
     }
     name.push_str("_INT_")?;
-    push_decimal(name, index)
-}
-
-/// Appends `value` in decimal.
-fn push_decimal<const N: usize>(
-    name: &mut heapless::String<N>,
-    value: u32,
-) -> Result<(), heapless::CapacityError> {
-    let mut digits = [0u8; 10];
-    let mut first = digits.len();
-    let mut rest = value;
-    for (at, digit) in digits.iter_mut().enumerate().rev() {
-        let at_digit = usize::try_from(rest % 10).unwrap_or(0);
-        *digit = b"0123456789".get(at_digit).copied().unwrap_or(b'0');
-        first = at;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    // ASCII digits: pushed as characters, with no UTF-8 check of the buffer.
-    for &digit in digits.get(first..).unwrap_or_default() {
-        name.push(char::from(digit))?;
-    }
-    Ok(())
+    push_decimal(name, u64::from(index))
 }
 
 /// If `name` has the form of a derived section name (`S_INT_<n>` or `S_DEV<d>_INT_<n>`), its base

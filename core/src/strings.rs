@@ -67,6 +67,31 @@ pub fn truncated<const CAPACITY: usize>(display: &dyn fmt::Display) -> heapless:
     out
 }
 
+/// Appends `value` in decimal, without `core::fmt`: the slot search builds a derived name per slot
+/// it looks at with it, and the Linux registry a holder record per lease.
+pub fn push_decimal<const N: usize>(
+    out: &mut heapless::String<N>,
+    value: u64,
+) -> Result<(), heapless::CapacityError> {
+    let mut digits = [0u8; 20];
+    let mut first = digits.len();
+    let mut rest = value;
+    for (at, digit) in digits.iter_mut().enumerate().rev() {
+        let at_digit = usize::try_from(rest % 10).unwrap_or(0);
+        *digit = b"0123456789".get(at_digit).copied().unwrap_or(b'0');
+        first = at;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // ASCII digits: pushed as characters, with no UTF-8 check of the buffer.
+    for &digit in digits.get(first..).unwrap_or_default() {
+        out.push(char::from(digit))?;
+    }
+    Ok(())
+}
+
 /// Copies a backend message for an error.
 pub fn detail(display: &dyn fmt::Display) -> Detail {
     truncated(display)
@@ -96,6 +121,17 @@ pub fn copy<const CAPACITY: usize>(text: &str) -> heapless::String<CAPACITY> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_pushed_whole_or_refused() {
+        for value in [0, 7, 10, 4_294_967_295, u64::MAX] {
+            let mut out = heapless::String::<20>::new();
+            assert!(push_decimal(&mut out, value).is_ok());
+            assert_eq!(out.parse::<u64>(), Ok(value));
+        }
+        let mut short = heapless::String::<3>::new();
+        assert!(push_decimal(&mut short, 1234).is_err());
+    }
 
     #[test]
     fn copies_truncate_on_character_boundaries() {
