@@ -472,8 +472,7 @@ fn adi_rings(expanded: &Expanded<'_>, used: &mut RingSet) -> Result<(), Expanded
     let profile = expanded.profile();
     for j in 0..adis {
         let ring_of = |suffix: &str, limit: u32| -> Result<u32, ExpandedError> {
-            let mut key = KeyName::new();
-            let _ = core::fmt::Write::write_fmt(&mut key, format_args!("Adi{j}{suffix}"));
+            let key = keys::numbered_key("Adi", j, suffix);
             let entry = locate::entry(section.body, &key)
                 .ok_or_else(|| fail(key.clone(), KeyProblem::Missing, None))?;
             let value = crate::value::parse_decimal(&entry.value.compact())

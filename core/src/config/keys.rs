@@ -1,9 +1,7 @@
 //! Names of the sections and keys the driver gives a meaning to, and how instance keys are built.
 
-use core::fmt::Write as _;
-
 use crate::profile::Driver;
-use crate::strings::KeyName;
+use crate::strings::{KeyName, push_decimal};
 
 /// `[GENERAL]`: device-wide settings.
 pub const GENERAL: &str = "GENERAL";
@@ -197,9 +195,19 @@ impl Family {
 
 /// Builds `<Cy|Dc><index><suffix>`, e.g. `Cy3CoreAffinity`.
 pub fn instance_key(family: Family, index: u32, suffix: &str) -> KeyName {
+    numbered_key(family.prefix(), index, suffix)
+}
+
+/// Builds `<prefix><number><suffix>`, e.g. `Bank12CoreAffinity`, `Adi0BankNumber`, without
+/// `core::fmt`. Capacity 40 holds every such key the crate builds: an instance key is at most 37
+/// bytes (`Cy`, 10 digits, `NumConcurrentAsymRequests`), a bank key 40 (`Bank`, a bank number
+/// below 65,536, `InterruptCoalescingNumResponses`).
+pub fn numbered_key(prefix: &str, number: u32, suffix: &str) -> KeyName {
     let mut key = KeyName::new();
-    // Capacity 40 holds "Cy" + 10 digits + the longest suffix the crate uses (25 bytes).
-    let _ = write!(key, "{}{}{}", family.prefix(), index, suffix);
+    let _ = key
+        .push_str(prefix)
+        .and_then(|()| push_decimal(&mut key, u64::from(number)))
+        .and_then(|()| key.push_str(suffix));
     key
 }
 
@@ -231,5 +239,16 @@ mod tests {
             instance_key(Family::Cy, u32::MAX, "NumConcurrentAsymRequests").len(),
             37
         );
+        let longest_bank_key = "Bank65535InterruptCoalescingNumResponses";
+        assert_eq!(
+            numbered_key(
+                "Bank",
+                u32::from(u16::MAX),
+                "InterruptCoalescingNumResponses"
+            )
+            .as_str(),
+            longest_bank_key
+        );
+        assert_eq!(longest_bank_key.len(), 40);
     }
 }

@@ -295,7 +295,9 @@ impl<V: Visitor> Visitor for Erased<'_, V> {
 /// The name of generated accelerator section `n` (`Accelerator0`).
 fn accelerator_name(n: u32) -> crate::strings::NameBuf {
     let mut name = crate::strings::NameBuf::new();
-    let _ = core::fmt::Write::write_fmt(&mut name, format_args!("{}{n}", keys::ACCELERATOR));
+    let _ = name
+        .push_str(keys::ACCELERATOR)
+        .and_then(|()| crate::strings::push_decimal(&mut name, u64::from(n)));
     name
 }
 
@@ -420,11 +422,7 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Walk<'_, 'a, '_, '_, SECTIONS
                 Some(RingService::Sym) => "sym",
                 _ => "asym",
             };
-            let adi_key = |suffix: &str| {
-                let mut key = KeyName::new();
-                let _ = core::fmt::Write::write_fmt(&mut key, format_args!("Adi{j}{suffix}"));
-                key
-            };
+            let adi_key = |suffix: &str| keys::numbered_key("Adi", j, suffix);
             self.key(&adi_key("BankNumber"), Value::Number(bank))?;
             self.key(&adi_key("Type"), Value::Text(kind))?;
             self.key(&adi_key("RingTx"), Value::Number(0))?;
@@ -538,8 +536,7 @@ impl<'a, const SECTIONS: usize, const KEYS: usize> Walk<'_, 'a, '_, '_, SECTIONS
         for bank in 0..self.settings.profile.banks {
             let core = finished.affinity(bank).unwrap_or(ANY_CORE);
             for (suffix, value) in BANK_KEYS.iter().zip([enabled, timer, responses, core]) {
-                let mut key = KeyName::new();
-                let _ = core::fmt::Write::write_fmt(&mut key, format_args!("Bank{bank}{suffix}"));
+                let key = keys::numbered_key("Bank", u32::from(bank), suffix);
                 self.key(&key, Value::Number(value))?;
             }
         }
