@@ -7,7 +7,7 @@
 //! text, never pointers.
 
 use super::lex::{self, Line, Range};
-use super::text::{Text, same_name};
+use super::text::{Text, is_blank, same_name};
 
 /// One section of a text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,19 +100,42 @@ pub fn keys(body: &[u8]) -> impl Iterator<Item = KeyText<'_>> + '_ {
 }
 
 /// The first `key` line of a section body. Keys are compared as bytes (blanks inside a key are
-/// ignored, as [`Text::eq_str`] does) before anything is converted, so a lookup costs one lex per
-/// line and one text conversion.
+/// ignored, as [`Text::eq_str`] does) before anything is converted; a line is lexed only when
+/// [`may_be_key`] cannot rule it out, so a lookup costs one prefix comparison per line, one lex
+/// per candidate and one text conversion.
 pub fn entry<'t>(body: &'t [u8], key: &str) -> Option<KeyText<'t>> {
-    lex::lines(body).find_map(|(line, _)| match lex::lex(body, line) {
-        Line::KeyValue { key: k, value, .. } if !k.is_empty() && same_name(k.of(body), key) => {
-            Some(KeyText {
-                key: text_of(body, k)?,
-                value: text_of(body, value)?,
-                key_at: k.start,
-            })
-        }
-        _ => None,
-    })
+    let wanted = key.as_bytes();
+    lex::lines(body)
+        .filter(|(line, _)| may_be_key(line.of(body), wanted))
+        .find_map(|(line, _)| match lex::lex(body, line) {
+            Line::KeyValue { key: k, value, .. } if !k.is_empty() && same_name(k.of(body), key) => {
+                Some(KeyText {
+                    key: text_of(body, k)?,
+                    value: text_of(body, value)?,
+                    key_at: k.start,
+                })
+            }
+            _ => None,
+        })
+}
+
+/// Whether `line` can be a `key = value` line for `key`: `false` only when it cannot — its text
+/// after the leading spaces and tabs (where the lexer starts a key) differs from `key` at a byte
+/// that is not a blank, or ends before `key` does. Any other line is left to the lexer (a key
+/// written with blanks inside it, `key` followed by more name, a comment or `=`). A `key` with a
+/// blank in it is nobody's, whatever this says.
+fn may_be_key(line: &[u8], key: &[u8]) -> bool {
+    let lead = line
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(line.len());
+    let content = line.get(lead..).unwrap_or_default();
+    let same = content
+        .iter()
+        .zip(key)
+        .take_while(|(line_byte, key_byte)| line_byte == key_byte)
+        .count();
+    same == key.len() || content.get(same).is_some_and(|&b| is_blank(b))
 }
 
 /// The value of the first `key` in a section body.
@@ -136,6 +159,48 @@ mod tests {
     const TEXT: &[u8] =
         b"# expanded\n[GENERAL]\nServicesEnabled = \"cy\"\n\n[SSL]\nLimitDevAccess = 1\n\n\
 [SSL_DEV0_INT_0]\nCy0Name = \"SSL 0\" # comment\nCy0BankNumber = 3\n[ em pty ]\n";
+
+    /// [`entry`] as it was before lines were ruled out by their prefix: every line lexed.
+    fn entry_lexing_every_line<'t>(body: &'t [u8], key: &str) -> Option<KeyText<'t>> {
+        lex::lines(body).find_map(|(line, _)| match lex::lex(body, line) {
+            Line::KeyValue { key: k, value, .. } if !k.is_empty() && same_name(k.of(body), key) => {
+                Some(KeyText {
+                    key: text_of(body, k)?,
+                    value: text_of(body, value)?,
+                    key_at: k.start,
+                })
+            }
+            _ => None,
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+        /// Ruling lines out by their prefix finds exactly the line lexing every line finds.
+        #[test]
+        fn the_prefix_test_never_hides_a_key(
+            lines in proptest::collection::vec(
+                "[ \t]{0,2}[ab \t\r\\[]{0,4}(=[ab\"# ]{0,3})?(#[ab=]{0,2})?\r?",
+                0..6,
+            ),
+            key in "[ab]{1,3}|[ab \t]{0,3}",
+        ) {
+            let body = lines.join("\n");
+            proptest::prop_assert_eq!(
+                entry(body.as_bytes(), &key),
+                entry_lexing_every_line(body.as_bytes(), &key)
+            );
+        }
+    }
+
+    #[test]
+    fn keys_with_blanks_inside_or_around_are_found() {
+        let body = b" \tCy0 Name = a\nCy0NameX = b\n  Cy0Name\t= c\nCy0Name=d\n";
+        assert_eq!(value(body, "Cy0Name").map(|v| v.to_string()), Some("a".into()));
+        let body = b"Cy0NameX = b\nCy0 = e\n  Cy0Name\t= c\n";
+        assert_eq!(value(body, "Cy0Name").map(|v| v.to_string()), Some("c".into()));
+        assert_eq!(value(body, "Cy0"), entry_lexing_every_line(body, "Cy0").map(|k| k.value));
+    }
 
     #[test]
     fn finds_sections_in_order() {
