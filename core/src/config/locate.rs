@@ -196,10 +196,19 @@ mod tests {
     #[test]
     fn keys_with_blanks_inside_or_around_are_found() {
         let body = b" \tCy0 Name = a\nCy0NameX = b\n  Cy0Name\t= c\nCy0Name=d\n";
-        assert_eq!(value(body, "Cy0Name").map(|v| v.to_string()), Some("a".into()));
+        assert_eq!(
+            value(body, "Cy0Name").map(|v| v.to_string()),
+            Some("a".into())
+        );
         let body = b"Cy0NameX = b\nCy0 = e\n  Cy0Name\t= c\n";
-        assert_eq!(value(body, "Cy0Name").map(|v| v.to_string()), Some("c".into()));
-        assert_eq!(value(body, "Cy0"), entry_lexing_every_line(body, "Cy0").map(|k| k.value));
+        assert_eq!(
+            value(body, "Cy0Name").map(|v| v.to_string()),
+            Some("c".into())
+        );
+        assert_eq!(
+            value(body, "Cy0"),
+            entry_lexing_every_line(body, "Cy0").map(|k| k.value)
+        );
     }
 
     #[test]
