@@ -107,16 +107,21 @@ pub fn entry<'t>(body: &'t [u8], key: &str) -> Option<KeyText<'t>> {
     let wanted = key.as_bytes();
     lex::lines(body)
         .filter(|(line, _)| may_be_key(line.of(body), wanted))
-        .find_map(|(line, _)| match lex::lex(body, line) {
-            Line::KeyValue { key: k, value, .. } if !k.is_empty() && same_name(k.of(body), key) => {
-                Some(KeyText {
-                    key: text_of(body, k)?,
-                    value: text_of(body, value)?,
-                    key_at: k.start,
-                })
-            }
-            _ => None,
-        })
+        .find_map(|(line, _)| key_line(body, line, key))
+}
+
+/// Line `line` of `body` as a `key` line, if it is one.
+fn key_line<'t>(body: &'t [u8], line: Range, key: &str) -> Option<KeyText<'t>> {
+    match lex::lex(body, line) {
+        Line::KeyValue { key: k, value, .. } if !k.is_empty() && same_name(k.of(body), key) => {
+            Some(KeyText {
+                key: text_of(body, k)?,
+                value: text_of(body, value)?,
+                key_at: k.start,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Whether `line` can be a `key = value` line for `key`: `false` only when it cannot — its text
@@ -162,16 +167,7 @@ mod tests {
 
     /// [`entry`] as it was before lines were ruled out by their prefix: every line lexed.
     fn entry_lexing_every_line<'t>(body: &'t [u8], key: &str) -> Option<KeyText<'t>> {
-        lex::lines(body).find_map(|(line, _)| match lex::lex(body, line) {
-            Line::KeyValue { key: k, value, .. } if !k.is_empty() && same_name(k.of(body), key) => {
-                Some(KeyText {
-                    key: text_of(body, k)?,
-                    value: text_of(body, value)?,
-                    key_at: k.start,
-                })
-            }
-            _ => None,
-        })
+        lex::lines(body).find_map(|(line, _)| key_line(body, line, key))
     }
 
     proptest::proptest! {
