@@ -55,7 +55,6 @@ struct Entry {
     holder: Holder,
     copies: u32,
     generation: u32,
-    lost: bool,
 }
 
 /// The lookup key of a name: its hash with the low bit set, so it is never [`NO_KEY`].
@@ -109,6 +108,15 @@ impl<const SLOTS: usize> Table<SLOTS> {
         let index = self.find(lookup_key(name), name)?;
         self.entries.get(index)?.as_ref()
     }
+
+    /// The leases that are held and not revoked (a revoked one has lost its key).
+    fn held(&self) -> impl Iterator<Item = &Entry> {
+        self.keys
+            .iter()
+            .zip(&self.entries)
+            .filter(|(key, _)| **key != NO_KEY)
+            .filter_map(|(_, entry)| entry.as_ref())
+    }
 }
 
 /// A registry of at most `SLOTS` simultaneous leases.
@@ -149,12 +157,10 @@ impl<const SLOTS: usize> MemoryRegistry<SLOTS> {
         let Some(index) = table.find(lookup_key(name), name) else {
             return false;
         };
-        if let Some(key) = table.keys.get_mut(index) {
-            *key = NO_KEY;
-        }
-        match table.entries.get_mut(index).and_then(Option::as_mut) {
-            Some(entry) => {
-                entry.lost = true;
+        // The entry keeps its place (its holder still has it) but can no longer be found.
+        match table.keys.get_mut(index) {
+            Some(key) => {
+                *key = NO_KEY;
                 true
             }
             None => false,
@@ -163,19 +169,13 @@ impl<const SLOTS: usize> MemoryRegistry<SLOTS> {
 
     /// Number of names leased now.
     pub fn leased(&self) -> usize {
-        self.table
-            .lock()
-            .entries
-            .iter()
-            .flatten()
-            .filter(|e| !e.lost)
-            .count()
+        self.table.lock().held().count()
     }
 
     /// Calls `f` with every leased name and its holder.
     pub fn for_each(&self, mut f: impl FnMut(&str, &Holder)) {
         let table = self.table.lock();
-        for entry in table.entries.iter().flatten().filter(|e| !e.lost) {
+        for entry in table.held() {
             f(&entry.name, &entry.holder);
         }
     }
@@ -241,7 +241,6 @@ impl<'r, const SLOTS: usize> SlotRegistry for &'r MemoryRegistry<SLOTS> {
                 holder: holder.clone(),
                 copies: 1,
                 generation,
-                lost: false,
             });
             *slot_key = key;
         }
@@ -302,8 +301,9 @@ impl<const SLOTS: usize> Lease for MemoryLease<'_, SLOTS> {
 
     fn check(&self) -> Result<(), MemoryError> {
         let table = self.registry.table.lock();
+        let revoked = table.keys.get(self.index).is_none_or(|&key| key == NO_KEY);
         match table.entries.get(self.index).and_then(Option::as_ref) {
-            Some(entry) if entry.generation == self.generation && !entry.lost => Ok(()),
+            Some(entry) if entry.generation == self.generation && !revoked => Ok(()),
             _ => Err(MemoryError::LeaseLost),
         }
     }
