@@ -93,14 +93,19 @@ fn stray_cr(input: &[u8], line: Range) -> Option<usize> {
     (!after.iter().all(|&b| is_blank(b))).then_some(line.start.saturating_add(at))
 }
 
+/// How many spaces and tabs a line starts with: where [`lex`] starts reading it (a key starts there).
+#[inline]
+pub(crate) fn indent(line: &[u8]) -> usize {
+    line.iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(line.len())
+}
+
 /// What line `line` of `input` is.
 #[inline]
 pub(crate) fn lex(input: &[u8], line: Range) -> Line {
     let bytes = line.of(input);
-    let lead = bytes
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(bytes.len());
+    let lead = indent(bytes);
     let start = line.start.saturating_add(lead);
     match bytes.get(lead) {
         None | Some(b'#' | b'\r') => Line::Skip,

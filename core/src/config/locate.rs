@@ -130,11 +130,7 @@ fn key_line<'t>(body: &'t [u8], line: Range, key: &str) -> Option<KeyText<'t>> {
 /// written with blanks inside it, `key` followed by more name, a comment or `=`). A `key` with a
 /// blank in it is nobody's, whatever this says.
 fn may_be_key(line: &[u8], key: &[u8]) -> bool {
-    let lead = line
-        .iter()
-        .position(|&b| b != b' ' && b != b'\t')
-        .unwrap_or(line.len());
-    let content = line.get(lead..).unwrap_or_default();
+    let content = line.get(lex::indent(line)..).unwrap_or_default();
     let same = content
         .iter()
         .zip(key)

@@ -255,9 +255,14 @@ pub(super) struct Erased<'v, V: Visitor> {
 }
 
 impl<V: Visitor> Erased<'_, V> {
-    /// Keeps the error of `result`, if it is the first.
-    fn keep(&mut self, result: Result<(), V::Error>) -> Result<(), Infallible> {
-        if let Err(e) = result {
+    /// Makes `call` on the visitor unless it already failed, keeping its error if it fails now.
+    fn forward(
+        &mut self,
+        call: impl FnOnce(&mut V) -> Result<(), V::Error>,
+    ) -> Result<(), Infallible> {
+        if self.error.is_none()
+            && let Err(e) = call(self.visitor)
+        {
             self.error = Some(e);
         }
         Ok(())
@@ -268,27 +273,15 @@ impl<V: Visitor> Visitor for Erased<'_, V> {
     type Error = Infallible;
 
     fn section(&mut self, name: &str) -> Result<(), Infallible> {
-        if self.error.is_some() {
-            return Ok(());
-        }
-        let result = self.visitor.section(name);
-        self.keep(result)
+        self.forward(|visitor| visitor.section(name))
     }
 
     fn key(&mut self, key: &str, value: Value<'_>) -> Result<(), Infallible> {
-        if self.error.is_some() {
-            return Ok(());
-        }
-        let result = self.visitor.key(key, value);
-        self.keep(result)
+        self.forward(|visitor| visitor.key(key, value))
     }
 
     fn instance(&mut self, placed: &Placed<'_>) -> Result<(), Infallible> {
-        if self.error.is_some() {
-            return Ok(());
-        }
-        let result = self.visitor.instance(placed);
-        self.keep(result)
+        self.forward(|visitor| visitor.instance(placed))
     }
 }
 
