@@ -198,10 +198,11 @@ pub fn instance_key(family: Family, index: u32, suffix: &str) -> KeyName {
     numbered_key(family.prefix(), index, suffix)
 }
 
-/// Builds `<prefix><number><suffix>`, e.g. `Bank12CoreAffinity`, `Adi0BankNumber`, without
-/// `core::fmt`. Capacity 40 holds every such key the crate builds: an instance key is at most 37
-/// bytes (`Cy`, 10 digits, `NumConcurrentAsymRequests`), a bank key 40 (`Bank`, a bank number
-/// below 65,536, `InterruptCoalescingNumResponses`).
+/// Builds `<prefix><number><suffix>`, e.g. `Bank12CoreAffinity`, `Adi0BankNumber`,
+/// `Accelerator3`, without `core::fmt`. Capacity 40 holds every such name the crate builds: an
+/// instance key is at most 37 bytes (`Cy`, 10 digits, `NumConcurrentAsymRequests`), a bank key 40
+/// (`Bank`, a bank number below 65,536, `InterruptCoalescingNumResponses`), an accelerator section
+/// name 21.
 pub fn numbered_key(prefix: &str, number: u32, suffix: &str) -> KeyName {
     let mut key = KeyName::new();
     let _ = key
@@ -250,5 +251,9 @@ mod tests {
             longest_bank_key
         );
         assert_eq!(longest_bank_key.len(), 40);
+        assert_eq!(
+            numbered_key(ACCELERATOR, u32::MAX, "").as_str(),
+            "Accelerator4294967295"
+        );
     }
 }

@@ -286,12 +286,8 @@ impl<V: Visitor> Visitor for Erased<'_, V> {
 }
 
 /// The name of generated accelerator section `n` (`Accelerator0`).
-fn accelerator_name(n: u32) -> crate::strings::NameBuf {
-    let mut name = crate::strings::NameBuf::new();
-    let _ = name
-        .push_str(keys::ACCELERATOR)
-        .and_then(|()| crate::strings::push_decimal(&mut name, u64::from(n)));
-    name
+fn accelerator_name(n: u32) -> KeyName {
+    keys::numbered_key(keys::ACCELERATOR, n, "")
 }
 
 /// Whether `key` is one of the per-bank keys the driver writes into an accelerator section.
