@@ -6,6 +6,7 @@
 //! exactly how a `flock` lease behaves on Linux, so the same state machine is tested against both.
 
 use core::fmt;
+use core::num::NonZeroU32;
 
 use super::SlotName;
 use crate::config::name_hash;
@@ -53,7 +54,9 @@ impl Error for MemoryError {
 struct Entry {
     name: SlotName,
     holder: Holder,
-    copies: u32,
+    /// Copies of the lease alive (an entry with none left is removed, so never zero; the type
+    /// says so, which also lets `Option<Entry>` keep its tag in this field's unused zero).
+    copies: NonZeroU32,
     generation: u32,
 }
 
@@ -187,12 +190,18 @@ impl<const SLOTS: usize> MemoryRegistry<SLOTS> {
         };
         let remove = match slot.as_mut() {
             Some(entry) if entry.generation == generation => {
-                entry.copies = if delta > 0 {
-                    entry.copies.saturating_add(1)
+                let copies = if delta > 0 {
+                    Some(entry.copies.saturating_add(1))
                 } else {
-                    entry.copies.saturating_sub(1)
+                    NonZeroU32::new(entry.copies.get().saturating_sub(1))
                 };
-                entry.copies == 0
+                match copies {
+                    Some(copies) => {
+                        entry.copies = copies;
+                        false
+                    }
+                    None => true,
+                }
             }
             _ => false,
         };
@@ -239,7 +248,7 @@ impl<'r, const SLOTS: usize> SlotRegistry for &'r MemoryRegistry<SLOTS> {
             *slot = Some(Entry {
                 name: stored,
                 holder: holder.clone(),
-                copies: 1,
+                copies: NonZeroU32::MIN,
                 generation,
             });
             *slot_key = key;
