@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use std::sync::atomic::Ordering;
 
-use qsal_backend_linux::{Beat, RuntimeDir, linux_sal};
+use qsal_backend_linux::{Beat, LinuxSal, RuntimeDir, linux_sal};
 use qsal_core::DeviceType;
 use qsal_core::ring::echo::{self, Response};
 use qsal_tests::{TempDir, up};
@@ -138,14 +138,21 @@ fn requests_go_through_every_instance_of_every_device() {
     );
 }
 
-#[test]
-fn a_stalled_engine_is_reported() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = TempDir::new("stall");
+/// A process started on `[SSL]` of one emulated c6xx device, in a runtime directory named after
+/// `label` (removed when the directory is dropped).
+fn started_on_one_device(label: &str) -> (TempDir, LinuxSal) {
+    let dir = TempDir::new(label);
     let runtime = RuntimeDir::at(&dir.0);
     up(&runtime, &[(DeviceType::C6xx, CONFIG)]);
     let sal = linux_sal(&runtime);
     sal.start(b"SSL").expect("start");
+    (dir, sal)
+}
+
+#[test]
+fn a_stalled_engine_is_reported() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (_dir, sal) = started_on_one_device("stall");
     let clock = Instant::now();
     let now = || clock.elapsed().as_millis() as u64;
     let faults = sal.devices().faults();
@@ -183,11 +190,7 @@ fn a_stalled_engine_is_reported() {
 #[test]
 fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = TempDir::new("reset");
-    let runtime = RuntimeDir::at(&dir.0);
-    up(&runtime, &[(DeviceType::C6xx, CONFIG)]);
-    let sal = linux_sal(&runtime);
-    sal.start(b"SSL").expect("start");
+    let (_dir, sal) = started_on_one_device("reset");
     let clock = Instant::now();
     let now = || clock.elapsed().as_millis() as u64;
     sal.with_attachments(|attachments| {

@@ -35,6 +35,33 @@ fn fake_uio(dir: &Path) -> UioRoots {
     roots
 }
 
+/// The process's state machine over qat_dev0, a c6xx hardware device (at 0000:3d:00.0, `[SSL]`
+/// with two shared slots) brought up in a runtime directory below `dir`, whose bank windows are
+/// the UIO nodes below `roots`.
+fn hardware_sal(dir: &Path, roots: UioRoots) -> HardwareSal {
+    let runtime = RuntimeDir::at(dir.join("run"));
+    let config = user_config(&[("SSL", 2, 0)]);
+    let input = DeviceInput {
+        device_type: DeviceType::C6xx,
+        source: Path::new("/etc/c6xx_dev0.conf"),
+        text: config.as_bytes(),
+        hardware: Some(Hardware {
+            bsf: qsal_backend_linux::sysfs::parse_address("0000:3d:00.0").expect("bsf"),
+            node_id: 0,
+            inst_id: 0,
+        }),
+    };
+    load::up(&runtime, &[input], || {}).expect("up");
+    Sal::new(
+        LinuxPlatform::new(),
+        LinuxDevices::with_uio(&runtime, roots),
+        LinuxSlots::Files(LinuxRegistry::new(&runtime)),
+    )
+}
+
+/// The state machine [`hardware_sal`] builds.
+type HardwareSal = Sal<LinuxPlatform, LinuxDevices, LinuxSlots, parking_lot::RawMutex, 16>;
+
 fn engine_threads() -> usize {
     std::fs::read_dir("/proc/self/task")
         .expect("tasks")
@@ -50,24 +77,7 @@ fn engine_threads() -> usize {
 fn hardware_banks_are_mapped_from_uio_nodes_and_served_by_the_device() {
     let dir = TempDir::new("hardware");
     let roots = fake_uio(&dir.0);
-    let runtime = RuntimeDir::at(dir.0.join("run"));
-    let config = user_config(&[("SSL", 2, 0)]);
-    let input = DeviceInput {
-        device_type: DeviceType::C6xx,
-        source: Path::new("/etc/c6xx_dev0.conf"),
-        text: config.as_bytes(),
-        hardware: Some(Hardware {
-            bsf: qsal_backend_linux::sysfs::parse_address("0000:3d:00.0").expect("bsf"),
-            node_id: 0,
-            inst_id: 0,
-        }),
-    };
-    load::up(&runtime, &[input], || {}).expect("up");
-    let sal: Sal<_, _, _, parking_lot::RawMutex, 16> = Sal::new(
-        LinuxPlatform::new(),
-        LinuxDevices::with_uio(&runtime, roots.clone()),
-        LinuxSlots::<qsal_backend_linux::kernel::DevNode>::Files(LinuxRegistry::new(&runtime)),
-    );
+    let sal = hardware_sal(&dir.0, roots.clone());
     let before = engine_threads();
     sal.start(b"SSL").expect("start on the hardware device");
     assert_eq!(
@@ -136,24 +146,7 @@ fn a_hardware_device_without_its_uio_node_is_refused_with_the_name_looked_for() 
         sysfs: dir.0.join("sys"),
         dev: dir.0.join("dev"),
     };
-    let runtime = RuntimeDir::at(dir.0.join("run"));
-    let config = user_config(&[("SSL", 2, 0)]);
-    let input = DeviceInput {
-        device_type: DeviceType::C6xx,
-        source: Path::new("/etc/c6xx_dev0.conf"),
-        text: config.as_bytes(),
-        hardware: Some(Hardware {
-            bsf: qsal_backend_linux::sysfs::parse_address("0000:3d:00.0").expect("bsf"),
-            node_id: 0,
-            inst_id: 0,
-        }),
-    };
-    load::up(&runtime, &[input], || {}).expect("up");
-    let sal: Sal<_, _, _, parking_lot::RawMutex, 16> = Sal::new(
-        LinuxPlatform::new(),
-        LinuxDevices::with_uio(&runtime, roots),
-        LinuxSlots::<qsal_backend_linux::kernel::DevNode>::Files(LinuxRegistry::new(&runtime)),
-    );
+    let sal = hardware_sal(&dir.0, roots);
     let error = sal.start(b"SSL").expect_err("no UIO node");
     assert!(error.to_string().contains("UIO_c6xx_00_BUNDLE_"), "{error}");
     assert_eq!(sal.count(), 0, "nothing kept");

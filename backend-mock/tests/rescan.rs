@@ -1,47 +1,12 @@
 //! `find_new_devices` and `poll_device_events` over the mock backend: devices started after a
 //! process, devices going down, devices restarted, and the cases where there is nothing to rescan.
 
-use qsal_backend_mock::{MockClock, MockProcess, MockRegistry, MockWorld};
-use qsal_core::DeviceType;
+mod fixture;
+
+use fixture::fixture;
+use qsal_backend_mock::MockProcess;
 use qsal_core::platform::Attachment as _;
 use qsal_core::sal::{DeviceEvents, RescanError, StopError};
-
-/// `SHIM` is shared by every device (LimitDevAccess = 0); `SSL` is per device.
-const CONFIG: &str = "[GENERAL]\nServicesEnabled = cy\nConfigVersion = 2\n\
-[SSL]\nNumberCyInstances = 1\nNumProcesses = 2\nLimitDevAccess = 1\n\
-Cy0Name = \"ssl\"\nCy0IsPolled = 1\nCy0CoreAffinity = 0-3\n\
-[SHIM]\nNumberCyInstances = 1\nNumProcesses = 2\nLimitDevAccess = 0\n\
-Cy0Name = \"shim\"\nCy0IsPolled = 1\nCy0CoreAffinity = 0\n";
-
-struct Fixture {
-    world: MockWorld,
-    registry: MockRegistry,
-    clock: MockClock,
-}
-
-fn fixture(devices: usize) -> Box<Fixture> {
-    let f = Box::new(Fixture {
-        world: MockWorld::new(),
-        registry: MockRegistry::new(),
-        clock: MockClock::new(),
-    });
-    for _ in 0..devices {
-        f.add();
-    }
-    f
-}
-
-impl Fixture {
-    fn add(&self) -> u32 {
-        self.world
-            .add_device(DeviceType::C6xx, CONFIG.as_bytes())
-            .expect("device")
-    }
-
-    fn process(&self, pid: u32) -> MockProcess<'_> {
-        MockProcess::new(&self.world, &self.registry, &self.clock, pid)
-    }
-}
 
 /// The devices process `p` is attached to, with the generation of each attachment.
 fn attached(p: &MockProcess<'_>) -> Vec<(u32, u64)> {

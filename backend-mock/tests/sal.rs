@@ -1,42 +1,12 @@
 //! The start/stop state machine over the mock backend, one scenario per rule.
 
-use qsal_backend_mock::{MockClock, MockError, MockPlatform, MockProcess, MockRegistry, MockWorld};
+mod fixture;
+
+use fixture::{CONFIG, fixture};
+use qsal_backend_mock::{MockError, MockPlatform, MockProcess, MockWorld};
 use qsal_core::DeviceType;
 use qsal_core::platform::{Attachment as _, ErrorKind};
 use qsal_core::sal::{StartError, StopError};
-
-const CONFIG: &str = "[GENERAL]\nServicesEnabled = cy\nConfigVersion = 2\n\
-[SSL]\nNumberCyInstances = 1\nNumProcesses = 2\nLimitDevAccess = 1\n\
-Cy0Name = \"ssl\"\nCy0IsPolled = 1\nCy0CoreAffinity = 0-3\n\
-[SHIM]\nNumberCyInstances = 1\nNumProcesses = 2\nLimitDevAccess = 0\n\
-Cy0Name = \"shim\"\nCy0IsPolled = 1\nCy0CoreAffinity = 0\n";
-
-struct Fixture {
-    world: MockWorld,
-    registry: MockRegistry,
-    clock: MockClock,
-}
-
-fn fixture(devices: usize) -> Box<Fixture> {
-    let fixture = Box::new(Fixture {
-        world: MockWorld::new(),
-        registry: MockRegistry::new(),
-        clock: MockClock::new(),
-    });
-    for _ in 0..devices {
-        fixture
-            .world
-            .add_device(DeviceType::C6xx, CONFIG.as_bytes())
-            .expect("device");
-    }
-    fixture
-}
-
-impl Fixture {
-    fn process(&self, pid: u32) -> MockProcess<'_> {
-        MockProcess::new(&self.world, &self.registry, &self.clock, pid)
-    }
-}
 
 fn granted(p: &MockProcess<'_>, name: &str) -> String {
     p.sal()

@@ -97,6 +97,16 @@ fn config() -> String {
     user_config(&[("SHIM", 2, 0)])
 }
 
+/// A runtime directory (in `label`) with `devices` emulated c6xx devices up, each loaded with
+/// [`config`]; and that configuration's text.
+fn machine(label: &str, devices: usize) -> (TempDir, RuntimeDir, String) {
+    let dir = TempDir::new(label);
+    let runtime = RuntimeDir::at(&dir.0);
+    let text = config();
+    up(&runtime, &vec![(DeviceType::C6xx, text.as_str()); devices]);
+    (dir, runtime, text)
+}
+
 fn bring_up(runtime: &RuntimeDir, accel_id: u32, text: &str) {
     let input = DeviceInput::emulated(DeviceType::C6xx, Path::new("test"), text.as_bytes());
     load::up_device(runtime, accel_id, &input, || {}).expect("up qat_dev<N>");
@@ -104,10 +114,7 @@ fn bring_up(runtime: &RuntimeDir, accel_id: u32, text: &str) {
 
 #[test]
 fn find_new_devices_attaches_a_device_brought_up_after_the_start() {
-    let dir = TempDir::new("capi-find-new");
-    let runtime = RuntimeDir::at(&dir.0);
-    let text = config();
-    up(&runtime, &[(DeviceType::C6xx, &text)]);
+    let (dir, runtime, text) = machine("capi-find-new", 1);
     let mut c = Driver::new(&dir.0);
     c.status("find", FAIL);
     assert!(c.ask("error").contains("has not started"));
@@ -130,13 +137,7 @@ fn find_new_devices_attaches_a_device_brought_up_after_the_start() {
 
 #[test]
 fn poll_device_events_follows_devices_going_down_restarting_and_coming_up() {
-    let dir = TempDir::new("capi-poll");
-    let runtime = RuntimeDir::at(&dir.0);
-    let text = config();
-    up(
-        &runtime,
-        &[(DeviceType::C6xx, &text), (DeviceType::C6xx, &text)],
-    );
+    let (dir, runtime, text) = machine("capi-poll", 2);
     let mut c = Driver::new(&dir.0);
     c.status("poll", FAIL);
     c.status("start SHIM", SUCCESS);
@@ -161,13 +162,7 @@ fn poll_device_events_follows_devices_going_down_restarting_and_coming_up() {
 
 #[test]
 fn heartbeat_fails_when_simulated_and_a_reset_brings_the_device_back() {
-    let dir = TempDir::new("capi-heartbeat");
-    let runtime = RuntimeDir::at(&dir.0);
-    let text = config();
-    up(
-        &runtime,
-        &[(DeviceType::C6xx, &text), (DeviceType::C6xx, &text)],
-    );
+    let (dir, _runtime, _text) = machine("capi-heartbeat", 2);
     let mut c = Driver::new(&dir.0);
     c.status("check 0", SUCCESS);
     c.status("check_all", SUCCESS);

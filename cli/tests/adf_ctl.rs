@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use qsal_tests::output::{succeeded, text};
 use qsal_tests::{TempDir, corpus_file, user_config};
 use regex::Regex;
 
@@ -19,21 +20,6 @@ fn qsal(args: &[&str], sysfs: &Path) -> Output {
         .env("QSAL_SYSFS_ROOT", sysfs)
         .output()
         .expect("run qsal")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(output: &Output) -> String {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    text(&output.stdout)
 }
 
 /// A machine: a sysfs tree with a c6xx at 0000:3d:00.0 (node 0) and a 4xxx at 0000:6b:00.0
@@ -90,7 +76,7 @@ impl Machine {
     /// The `qat_dev` lines of `qsal status`, each parsed by the plugin's expression:
     /// (accel id, type, inst id, bsf, state).
     fn status(&self) -> Vec<(String, String, String, String, String)> {
-        let out = ok(&self.run("status", &[]));
+        let out = succeeded(&self.run("status", &[]));
         let expression = Regex::new(PLUGIN_EXPRESSION).expect("expression");
         let lines: Vec<&str> = out.lines().filter(|l| l.starts_with(" qat_dev")).collect();
         assert!(
@@ -142,7 +128,7 @@ fn up_finds_the_devices_on_the_bus_and_status_speaks_adf_ctl() {
             row("qat_dev1", "4xxx", "0", "6b:00.0", "down"),
         ]
     );
-    let out = ok(&machine.run("up", &[]));
+    let out = succeeded(&machine.run("up", &[]));
     assert!(
         out.contains("qat_dev0 (c6xx, at 0000:3d:00.0) from "),
         "{out}"
@@ -159,7 +145,7 @@ fn up_finds_the_devices_on_the_bus_and_status_speaks_adf_ctl() {
             row("qat_dev1", "4xxx", "0", "6b:00.0", "up"),
         ]
     );
-    let status = ok(&machine.run("status", &[]));
+    let status = succeeded(&machine.run("status", &[]));
     assert!(
         status.contains(
             " qat_dev1 - type: 4xxx,  inst_id: 0,  node_id: 1,  bsf: 0000:6b:00.0,  #accel: 1 #engines: 9 state: up\n"
@@ -167,14 +153,14 @@ fn up_finds_the_devices_on_the_bus_and_status_speaks_adf_ctl() {
         "{status}"
     );
     assert!(status.contains("There is 2 QAT acceleration device(s) in the system:"));
-    ok(&machine.run("down", &[]));
+    succeeded(&machine.run("down", &[]));
     assert!(machine.status().iter().all(|r| r.4 == "down"));
 }
 
 #[test]
 fn one_device_at_a_time_up_restart_down() {
     let machine = Machine::new("adf-one");
-    let out = ok(&machine.run("up", &["qat_dev1"]));
+    let out = succeeded(&machine.run("up", &["qat_dev1"]));
     assert!(out.contains("qat_dev1 (4xxx"), "{out}");
     assert_eq!(
         machine.status(),
@@ -186,11 +172,11 @@ fn one_device_at_a_time_up_restart_down() {
     let again = machine.run("up", &["qat_dev1"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(text(&again.stderr).contains("qat_dev1 is up already; `qsal restart qat_dev1`"));
-    ok(&machine.run("up", &["qat_dev0"]));
+    succeeded(&machine.run("up", &["qat_dev0"]));
     assert!(machine.status().iter().all(|r| r.4 == "up"));
-    let out = ok(&machine.run("restart", &["qat_dev0"]));
+    let out = succeeded(&machine.run("restart", &["qat_dev0"]));
     assert!(out.contains("qat_dev0 restarted from "), "{out}");
-    ok(&machine.run("down", &["qat_dev1"]));
+    succeeded(&machine.run("down", &["qat_dev1"]));
     assert_eq!(
         machine.status(),
         [
@@ -266,9 +252,9 @@ fn emulated_devices_get_stable_addresses_and_can_be_added_and_restarted_one_by_o
         all.extend(["--runtime-dir", &runtime]);
         qsal(&all, &nobus.0)
     };
-    ok(&run(&["up", "--device", &device]));
-    ok(&run(&["up", "qat_dev3", "--device", &device]));
-    let status = ok(&run(&["status"]));
+    succeeded(&run(&["up", "--device", &device]));
+    succeeded(&run(&["up", "qat_dev3", "--device", &device]));
+    let status = succeeded(&run(&["status"]));
     let expression = Regex::new(PLUGIN_EXPRESSION).expect("expression");
     let lines: Vec<&str> = status
         .lines()
@@ -284,8 +270,8 @@ fn emulated_devices_get_stable_addresses_and_can_be_added_and_restarted_one_by_o
     );
     // Restart re-reads the file the device was loaded from.
     std::fs::write(&config, user_config(&[("SHIM", 3, 0)])).expect("config");
-    ok(&run(&["restart", "qat_dev3"]));
-    let json = ok(&run(&["status", "--format", "json"]));
+    succeeded(&run(&["restart", "qat_dev3"]));
+    let json = succeeded(&run(&["status", "--format", "json"]));
     let parsed: serde_json::Value = serde_json::from_str(&json).expect("json");
     let slots = parsed["slots"].as_array().expect("slots");
     let shim3 = slots
@@ -297,8 +283,8 @@ fn emulated_devices_get_stable_addresses_and_can_be_added_and_restarted_one_by_o
     let before = parsed["devices"][1]["generation"]
         .as_u64()
         .expect("generation");
-    ok(&run(&["restart"]));
-    let json = ok(&run(&["status", "--format", "json"]));
+    succeeded(&run(&["restart"]));
+    let json = succeeded(&run(&["status", "--format", "json"]));
     let parsed: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert!(
         parsed["devices"][1]["generation"]

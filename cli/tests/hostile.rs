@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use qsal_tests::output::{first_line, text};
 use qsal_tests::{TempDir, user_config};
 
 /// The shared group of the runtime directory.
@@ -112,10 +113,6 @@ fn run(program: &Path, who: As, args: &[&str]) -> Output {
 /// A shell command as `who`.
 fn sh(who: As, script: &str) -> Output {
     run(Path::new("/bin/sh"), who, &["-c", script])
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// What a directory holds: every entry (not following links) with its mode, owner and contents.
@@ -216,10 +213,7 @@ impl Setup {
             .stderr(Stdio::piped())
             .spawn()
             .expect("hold");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("line");
+        let line = first_line(&mut child);
         (child, line.trim_end().to_string())
     }
 
@@ -765,11 +759,7 @@ fn hold_killed_with_sigkill_takes_its_command_with_it() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("hold");
-    let mut line = String::new();
-    BufReader::new(hold.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    assert_eq!(line, "SSL_INT_0\n");
+    assert_eq!(first_line(&mut hold), "SSL_INT_0\n");
     let pid = hold.id();
     wait_until("the command starts", || !children_of(pid).is_empty());
     let child = children_of(pid)[0];

@@ -1,8 +1,8 @@
 //! `qsal up / down / status / probe / hold` as an operator runs them, on a temporary runtime directory.
 
-use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Output, Stdio};
 
+use qsal_tests::output::{first_line, succeeded, text};
 use qsal_tests::{TempDir, user_config};
 
 fn qsal(args: &[&str]) -> Output {
@@ -12,10 +12,6 @@ fn qsal(args: &[&str]) -> Output {
         .env("QSAL_SYSFS_ROOT", "/nonexistent")
         .output()
         .expect("run qsal")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A runtime directory with two c6xx devices: [SSL] pinned (2 per device), [SHIM] shared (2).
@@ -34,13 +30,7 @@ fn up(label: &str) -> (TempDir, String) {
         "--device",
         &device,
     ]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
+    succeeded(&output);
     (dir, runtime)
 }
 
@@ -119,10 +109,7 @@ fn hold_prints_the_name_first_and_releases_on_sigterm() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("hold");
-    let mut first = String::new();
-    BufReader::new(hold.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("line");
+    let first = first_line(&mut hold);
     assert_eq!(first, "SSL_DEV0_INT_0\n");
     let probe = qsal(&["probe", "--runtime-dir", &runtime, "SSL"]);
     assert_eq!(
@@ -194,11 +181,7 @@ fn hold_takes_exactly_the_slot_qsal_slot_names() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("hold");
-    let mut line = String::new();
-    BufReader::new(first.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("line");
-    assert_eq!(line, "SSL_DEV1_INT_0\n");
+    assert_eq!(first_line(&mut first), "SSL_DEV1_INT_0\n");
     let second = Command::new(env!("CARGO_BIN_EXE_qsal"))
         .args(["hold", "--runtime-dir", &runtime, "SSL", "--", "true"])
         .env("QSAL_SLOT", "SSL_DEV1_INT_0")
@@ -268,10 +251,7 @@ fn down_force_takes_leases_away_and_their_holders_notice() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("hold");
-    let mut first = String::new();
-    BufReader::new(hold.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("line");
+    assert_eq!(first_line(&mut hold), "SHIM_INT_0\n");
     let forced = qsal(&["down", "--force", "--runtime-dir", &runtime]);
     assert_eq!(forced.status.code(), Some(0));
     assert!(

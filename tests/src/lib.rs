@@ -4,6 +4,8 @@
 //! `QSAL_CORPUS_DIR` overrides the location. A missing corpus fails the tests loudly instead of
 //! letting them pass on nothing.
 
+pub mod output;
+
 use std::path::{Path, PathBuf};
 
 use qsal_backend_linux::RuntimeDir;

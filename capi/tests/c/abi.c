@@ -16,24 +16,7 @@
 #include "cpa.h"
 #include "icp_sal_user.h"
 
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            fprintf(stderr, "CHECK FAILED %s:%d: %s: ", __FILE__, __LINE__, #cond);           \
-            fprintf(stderr, __VA_ARGS__);                                                     \
-            fputc('\n', stderr);                                                              \
-            exit(1);                                                                          \
-        }                                                                                     \
-    } while (0)
-
-/* This thread's last error (a per-thread buffer). */
-static const char *last(void)
-{
-    static _Thread_local char buf[1024];
-    buf[0] = 0;
-    qsal_last_error(buf, sizeof buf);
-    return buf;
-}
+#include "check.h"
 
 /* The derived section this process holds, or "(none)". */
 static const char *section(void)

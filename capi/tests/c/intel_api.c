@@ -13,15 +13,7 @@
 #include "icp_sal.h"
 #include "icp_sal_user.h"
 
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            fprintf(stderr, "CHECK FAILED %s:%d: %s: ", __FILE__, __LINE__, #cond);           \
-            fprintf(stderr, __VA_ARGS__);                                                     \
-            fputc('\n', stderr);                                                              \
-            exit(1);                                                                          \
-        }                                                                                     \
-    } while (0)
+#include "check.h"
 
 /* The signatures of Intel's documented API, written out independently of qsal's headers. */
 typedef CpaStatus (*start_fn)(const char *);
@@ -62,14 +54,6 @@ static const get_vf_fn get_from_vf = icp_sal_userGetMsgFromVf;
 static const get_pf_fn get_from_pf = icp_sal_userGetMsgFromPf;
 static const comms_fn comms_status = icp_sal_userGetPfVfcommsStatus;
 static const dc_error_fn dc_error = icp_sal_get_dc_error;
-
-static const char *last(void)
-{
-    static char buf[1024];
-    buf[0] = 0;
-    qsal_last_error(buf, sizeof buf);
-    return buf;
-}
 
 static void expect(CpaStatus got, CpaStatus want, const char *call, const char *needle)
 {

@@ -10,23 +10,7 @@
 #include "cpa.h"
 #include "icp_sal_user.h"
 
-#define CHECK(cond, ...)                                                                      \
-    do {                                                                                      \
-        if (!(cond)) {                                                                        \
-            fprintf(stderr, "CHECK FAILED %s:%d: %s: ", __FILE__, __LINE__, #cond);           \
-            fprintf(stderr, __VA_ARGS__);                                                     \
-            fputc('\n', stderr);                                                              \
-            exit(1);                                                                          \
-        }                                                                                     \
-    } while (0)
-
-static const char *last(void)
-{
-    static char buf[512];
-    buf[0] = 0;
-    qsal_last_error(buf, sizeof buf);
-    return buf;
-}
+#include "check.h"
 
 int main(void)
 {
