@@ -1,5 +1,5 @@
-//! [`SectionIndex`]: the core's index of an expanded text's sections, held in a `Vec` sized to
-//! the text's sections, so it is complete (for any text under 4 GiB, which the core indexes).
+//! [`SectionIndex`]: the core's index of an expanded text's sections, held in a `Vec` of the size
+//! the core asks for, so it is complete (for any text under 4 GiB, which the core indexes).
 
 use qsal_core::config::expanded::{self, Expanded, SectionSpan};
 use qsal_core::profile::DeviceProfile;
@@ -14,13 +14,9 @@ pub struct SectionIndex {
 impl SectionIndex {
     /// Indexes every section of `text`.
     pub fn of(text: &[u8]) -> Self {
-        let mut spans = vec![SectionSpan::default(); expanded::sections_in(text)];
-        let built = expanded::index(text, &mut spans);
-        spans.truncate(built.len);
-        Self {
-            spans,
-            complete: built.complete,
-        }
+        let mut spans = vec![SectionSpan::default(); expanded::index_len(text)];
+        let complete = expanded::index(text, &mut spans).complete;
+        Self { spans, complete }
     }
 
     /// The core's view of `text` (the text this index was built from) for a device with

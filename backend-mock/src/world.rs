@@ -14,7 +14,8 @@ use qsal_core::{Config, DeviceType};
 
 use crate::MockError;
 
-/// Most sections a mock device indexes; beyond that, lookups fall back to scanning the text.
+/// Entries of a mock device's section index (a hash table, fastest up to half full): more sections
+/// than this, and lookups fall back to scanning the text.
 const INDEXED_SECTIONS: usize = 320;
 
 struct MockDevice<const TEXT: usize> {
@@ -29,11 +30,9 @@ struct MockDevice<const TEXT: usize> {
 impl<const TEXT: usize> MockDevice<TEXT> {
     fn new(info: DeviceInfo, text: heapless::String<TEXT>) -> Self {
         let mut index = heapless::Vec::new();
-        // Entries to fill, then only those filled (`resize_default` cannot fail at the capacity).
+        // The whole table is the index (`resize_default` cannot fail at the capacity).
         let _ = index.resize_default(INDEXED_SECTIONS);
-        let built = expanded::index(text.as_bytes(), &mut index);
-        index.truncate(built.len);
-        let complete = built.complete;
+        let complete = expanded::index(text.as_bytes(), &mut index).complete;
         Self {
             info,
             text,

@@ -3,8 +3,9 @@
 //! device file (anyone in the runtime directory's group can edit one).
 //!
 //! Backends supply the text and the index storage (a `Vec` on Linux, a fixed table in firmware);
-//! the core does all the reading, so every backend reads an expansion the same way. The index holds
-//! byte offsets, never pointers; when the storage is full, lookups fall back to scanning the text.
+//! the core does all the reading, so every backend reads an expansion the same way. The index is a
+//! hash table of byte offsets, never pointers; when the storage is too small for every section,
+//! lookups fall back to scanning the text.
 
 use core::fmt;
 
@@ -42,6 +43,8 @@ pub struct SectionSpan {
     /// Whether the name is written with blanks inside it (`[SSL _INT_0]`), so it is compared
     /// compacted; most are not, and are compared as they are.
     pub spaced: bool,
+    /// Whether this entry holds a section (the default, an empty entry, ends a lookup's probe).
+    pub filled: bool,
 }
 
 impl SectionSpan {
@@ -76,40 +79,51 @@ pub fn section_hash(name: &[u8]) -> u32 {
     u32::try_from(hash >> 32).unwrap_or(0)
 }
 
-/// What [`index`] built: how many entries of its storage it filled, and whether every section of
-/// the text is among them.
+/// What [`index`] built: how many sections it entered, and whether they are all of the text's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Indexed {
-    /// Entries filled, from the start of the storage.
-    pub len: usize,
+    /// Sections entered (anywhere in the storage: the index is a hash table).
+    pub filled: usize,
     /// Whether every section is indexed (lookups scan the text otherwise).
     pub complete: bool,
 }
 
-/// How many entries a complete index of `text` has: one per section.
-pub fn sections_in(text: &[u8]) -> usize {
-    locate::sections(text).count()
+/// How many entries to give [`index`] for `text`: twice its sections, so that at most half the
+/// table is filled and a lookup probes one or two entries. Any size works: a smaller table is
+/// slower to search, one smaller than the number of sections leaves the index incomplete.
+pub fn index_len(text: &[u8]) -> usize {
+    locate::sections(text).count().saturating_mul(2)
 }
 
-/// Indexes the sections of `text` into `spans`, in file order (a lookup scans the entries from the
-/// first, so it finds the first section of a name written twice, and the sections a start asks for
-/// — the user section and its first derived ones — a few entries in). The index is complete when
-/// every section fits ([`sections_in`] says how many entries that takes); texts of 4 GiB or more
-/// are never indexed.
+/// Indexes the sections of `text` into `spans`, a hash table with linear probing: a section's
+/// entry is the first empty one from its name's home entry ([`home`]) on, wrapping around. Sections
+/// enter in file order, so of a name written twice the first is nearer its home and is the one a
+/// lookup finds, as a scan of the text would. Every entry of `spans` is rewritten, and the whole
+/// of `spans` is the index (empty entries included). The index is complete when every section
+/// fits ([`index_len`] says how many entries keep lookups short); texts of 4 GiB or more are never
+/// indexed.
 pub fn index(text: &[u8], spans: &mut [SectionSpan]) -> Indexed {
+    spans.fill(SectionSpan::default());
+    let mut filled: usize = 0;
     if u32::try_from(text.len()).is_err() {
         return Indexed {
-            len: 0,
+            filled,
             complete: false,
         };
     }
-    let mut sections = locate::sections(text);
-    let mut len: usize = 0;
-    // `zip` asks `spans` first, so a section that finds no free entry is left in `sections`.
-    for (entry, section) in spans.iter_mut().zip(&mut sections) {
+    for section in locate::sections(text) {
         let name = section.name.compact();
-        *entry = SectionSpan {
-            hash: section_hash(name.as_bytes()),
+        let hash = section_hash(name.as_bytes());
+        let free =
+            Probe::new(hash, spans.len()).find(|&at| spans.get(at).is_some_and(|e| !e.filled));
+        let Some(free) = free.and_then(|at| spans.get_mut(at)) else {
+            return Indexed {
+                filled,
+                complete: false,
+            };
+        };
+        *free = SectionSpan {
+            hash,
             name_at: offset(section.name_at),
             name_len: offset(section.name.raw().len()),
             body_at: offset(section.body_at),
@@ -118,11 +132,53 @@ pub fn index(text: &[u8], spans: &mut [SectionSpan]) -> Indexed {
                 .is_none()
                 .then(|| limit_dev_access_in(section.body)),
             spaced: section.name.has_inner_whitespace(),
+            filled: true,
         };
-        len = len.saturating_add(1);
+        filled = filled.saturating_add(1);
     }
-    let complete = sections.next().is_none();
-    Indexed { len, complete }
+    Indexed {
+        filled,
+        complete: true,
+    }
+}
+
+/// The entry of a table of `len` entries where the probe for a name with `hash` begins: the hash
+/// scaled to the table (its high bits choose; no division, any `len`; tables beyond 2^32 entries
+/// use their first 2^32 as homes).
+fn home(hash: u32, len: usize) -> usize {
+    let len = u64::from(u32::try_from(len).unwrap_or(u32::MAX));
+    // Both factors are below 2^32, so the product fits and the result is below `len`.
+    let scaled = u64::from(hash).wrapping_mul(len) >> 32;
+    usize::try_from(scaled).unwrap_or(0)
+}
+
+/// The entries of a table of `len` entries, each once, in the order a name with `hash` probes
+/// them: from its home entry to the end, then from the start.
+struct Probe {
+    at: usize,
+    left: usize,
+    len: usize,
+}
+
+impl Probe {
+    fn new(hash: u32, len: usize) -> Self {
+        Self {
+            at: home(hash, len),
+            left: len,
+            len,
+        }
+    }
+}
+
+impl Iterator for Probe {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        self.left = self.left.checked_sub(1)?;
+        let at = self.at;
+        self.at = at.checked_add(1).filter(|&next| next < self.len).unwrap_or(0);
+        Some(at)
+    }
 }
 
 /// `LimitDevAccess` of a section with body `body`, as [`UserSection`] reads it.
@@ -144,8 +200,8 @@ pub struct Expanded<'a> {
 }
 
 impl<'a> Expanded<'a> {
-    /// A view of `text` for a device with `profile`, using `index`: the entries [`index`] filled
-    /// and `complete` as it returned.
+    /// A view of `text` for a device with `profile`, using `index`: the whole table [`index`]
+    /// built, and `complete` as it returned.
     pub fn new(
         text: &'a [u8],
         index: &'a [SectionSpan],
@@ -190,13 +246,21 @@ impl<'a> Expanded<'a> {
         self.span(name).map(|s| self.slice(s.body_at, s.body_len))
     }
 
-    /// The index entry of the first section named `name` (with a complete index).
+    /// The index entry of the first section named `name` (with a complete index): the first entry
+    /// of the name's probe that is named so, unless an empty entry comes first.
     fn span(&self, name: &str) -> Option<&'a SectionSpan> {
         let hash = section_hash(name.as_bytes());
-        self.index
-            .iter()
-            .filter(|s| s.hash == hash)
-            .find(|s| s.is_named(self.slice(s.name_at, s.name_len), name))
+        for at in Probe::new(hash, self.index.len()) {
+            let entry = self.index.get(at)?;
+            if !entry.filled {
+                return None;
+            }
+            if entry.hash == hash && entry.is_named(self.slice(entry.name_at, entry.name_len), name)
+            {
+                return Some(entry);
+            }
+        }
+        None
     }
 
     /// `LimitDevAccess` of section `name` as [`UserSection::read_limit_dev_access`] reads it, or
@@ -551,9 +615,9 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
 
     /// A complete index of `text`.
     fn complete_index(text: &str) -> Vec<SectionSpan> {
-        let mut spans = vec![SectionSpan::default(); sections_in(text.as_bytes())];
+        let mut spans = vec![SectionSpan::default(); index_len(text.as_bytes())];
         let built = index(text.as_bytes(), &mut spans);
-        assert_eq!((built.len, built.complete), (spans.len(), true));
+        assert_eq!((built.filled, built.complete), (spans.len() / 2, true));
         spans
     }
 
@@ -578,9 +642,9 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
         assert_eq!(users, ["SSL"]);
         let mut two = [SectionSpan::default(); 2];
         let partial = index(GOOD.as_bytes(), &mut two);
-        assert_eq!((partial.len, partial.complete), (2, false));
+        assert_eq!((partial.filled, partial.complete), (2, false));
         let exact = index(GOOD.as_bytes(), &mut spans.clone());
-        assert_eq!((exact.len, exact.complete), (spans.len(), true));
+        assert_eq!((exact.filled, exact.complete), (spans.len() / 2, true));
     }
 
     #[test]
@@ -594,9 +658,7 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
             ));
         }
         text.push_str("[SSL_INT_7]\nx = second\n[A_LONGER_NAME_THAN_SIXTEEN_BYTES]\nx = long\n");
-        let spans = complete_index(&text);
         let profile = DeviceType::C6xx.profile();
-        let indexed = Expanded::new(text.as_bytes(), &spans, true, profile);
         let scanned = Expanded::unindexed(text.as_bytes(), profile);
         let mut names: Vec<String> = (0..66)
             .flat_map(|n| [format!("SSL_INT_{n}"), format!("SSL_DEV0_INT_{n}")])
@@ -614,14 +676,47 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
             .map(String::from),
         );
         names.extend(["A_LONGER_NAME_THAN_SIXTEEN_BYTE", "", "SSL_INT_"].map(String::from));
-        for name in &names {
-            assert_eq!(indexed.section(name), scanned.section(name), "{name:?}");
+        // The table of `index_len` entries, and tables just full, one entry from full and
+        // larger: every lookup ends, and finds what the scan finds.
+        let sections = index_len(text.as_bytes()) / 2;
+        for len in [sections * 2, sections, sections + 1, sections * 3 + 7] {
+            let mut spans = vec![SectionSpan::default(); len];
+            let built = index(text.as_bytes(), &mut spans);
+            assert_eq!((built.filled, built.complete), (sections, true), "{len}");
+            let indexed = Expanded::new(text.as_bytes(), &spans, true, profile);
+            for name in &names {
+                assert_eq!(
+                    indexed.section(name),
+                    scanned.section(name),
+                    "{name:?} ({len})"
+                );
+            }
+            assert_eq!(indexed.value("SSL_INT_7", "x").map(|v| v.raw()), Some("7"));
+            // `[ S SL ]` is section `SSL`, as the kernel compacts it; a name asked for with a
+            // blank in it is nobody's (the index used to answer it as written).
+            assert!(indexed.has_section("SSL") && !indexed.has_section("S SL"));
+            assert!(!indexed.has_section("SSL_INT_64"));
         }
-        assert_eq!(indexed.value("SSL_INT_7", "x").map(|v| v.raw()), Some("7"));
-        // `[ S SL ]` is section `SSL`, as the kernel compacts it; a name asked for with a blank
-        // in it is nobody's (the index used to answer it as written).
-        assert!(indexed.has_section("SSL") && !indexed.has_section("S SL"));
-        assert!(!indexed.has_section("SSL_INT_64"));
+    }
+
+    #[test]
+    fn storage_too_small_leaves_the_index_incomplete_and_storage_is_rewritten() {
+        let mut spans = [SectionSpan {
+            filled: true,
+            ..SectionSpan::default()
+        }; 3];
+        let none = index(b"no sections here\n", &mut spans);
+        assert_eq!((none.filled, none.complete), (0, true));
+        assert!(spans.iter().all(|s| !s.filled), "old entries cleared");
+        let view = Expanded::new(
+            b"no sections here\n",
+            &spans,
+            true,
+            DeviceType::C6xx.profile(),
+        );
+        assert!(!view.has_section("GENERAL"));
+        let full = index(GOOD.as_bytes(), &mut []);
+        assert_eq!((full.filled, full.complete), (0, false));
     }
 
     #[test]
@@ -629,7 +724,9 @@ Cy0NumConcurrentAsymRequests = 64\nCy0NumConcurrentSymRequests = 512\n";
         let text = "[GENERAL]\nx = 1\n[A]\nLimitDevAccess = 1\n[B]\nLimitDevAccess = 0x1\n\
 [C_INT_0]\nLimitDevAccess = 1\n[D]\nNumProcesses = 2\n";
         let spans = complete_index(text);
-        let limits: Vec<Option<bool>> = spans.iter().map(|s| s.limit_dev_access).collect();
+        let mut entered: Vec<&SectionSpan> = spans.iter().filter(|s| s.filled).collect();
+        entered.sort_by_key(|s| s.name_at);
+        let limits: Vec<Option<bool>> = entered.iter().map(|s| s.limit_dev_access).collect();
         // GENERAL and D have none and B's value is not decimal (false, as the kernel reads it);
         // the derived-shaped name is left to the text.
         assert_eq!(
