@@ -176,7 +176,10 @@ impl Iterator for Probe {
     fn next(&mut self) -> Option<usize> {
         self.left = self.left.checked_sub(1)?;
         let at = self.at;
-        self.at = at.checked_add(1).filter(|&next| next < self.len).unwrap_or(0);
+        self.at = at
+            .checked_add(1)
+            .filter(|&next| next < self.len)
+            .unwrap_or(0);
         Some(at)
     }
 }

@@ -72,8 +72,13 @@ pub fn sections(text: &[u8]) -> impl Iterator<Item = SectionText<'_>> + '_ {
     })
 }
 
-/// The name of a well-formed header line.
+/// The name of a well-formed header line. Only a line whose first byte after its indent is `[`
+/// can be one (as [`lex::lex`] decides), so no other line is lexed.
 fn header_name(text: &[u8], line: Range) -> Option<Range> {
+    let bytes = line.of(text);
+    if bytes.get(lex::indent(bytes)) != Some(&b'[') {
+        return None;
+    }
     match lex::lex(text, line) {
         Line::Header {
             name: Some(name), ..
@@ -182,6 +187,20 @@ mod tests {
                 entry(body.as_bytes(), &key),
                 entry_lexing_every_line(body.as_bytes(), &key)
             );
+        }
+
+        /// Ruling out lines that do not start with `[` finds exactly the headers lexing finds.
+        #[test]
+        fn only_lines_starting_with_a_bracket_are_headers(
+            line in r#"[ \t]{0,2}[\[\]a =#\t\r"]{0,6}"#,
+        ) {
+            let text = line.as_bytes();
+            let whole = Range { start: 0, end: text.len() };
+            let lexed = match lex::lex(text, whole) {
+                Line::Header { name: Some(name), .. } if !name.is_empty() => Some(name),
+                _ => None,
+            };
+            proptest::prop_assert_eq!(header_name(text, whole), lexed);
         }
     }
 
