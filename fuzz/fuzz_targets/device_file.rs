@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     for view in [expanded, Expanded::new(text, &tight, tight_built.complete, profile)] {
         for section in scanned.sections() {
             let name = section.name.compact();
-            assert_eq!(view.section(&name), scanned.section(&name), "[{name}]");
+            assert_eq!(view.section(&name), scanned.section(&name), "[{}]", &*name);
             assert_eq!(view.limit_dev_access(&name), scanned.limit_dev_access(&name));
         }
     }
