@@ -4,7 +4,7 @@
 //! expanded configuration. This type reads them (regular files with a trusted owner and one link,
 //! at most [`DEVICE_FILE_LIMIT`] bytes each), re-validates each with the core's
 //! [`verify`](qsal_core::config::expanded::verify) — any member of the directory's group can edit
-//! them — and indexes their sections. It re-reads them whenever `devices/` changes, so a process
+//! them — keeping the ring pairs it reads ([`RingTable`]), and indexes their sections. It re-reads them whenever `devices/` changes, so a process
 //! that started before `qsal up` sees the devices on its next start; a set that changes while it is
 //! being read is read again, so a reader never mixes two sets.
 
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
-use qsal_core::config::expanded::{Expanded, verify};
+use qsal_core::config::expanded::Expanded;
 use qsal_core::platform::{DeviceInfo, Devices, ErrorType};
 use qsal_core::ring::ring_specs;
 
@@ -22,6 +22,7 @@ use crate::device_file::Origin;
 use crate::device_file::{self, DeviceMeta};
 use crate::dir::{Access, Stamp, stamp_of};
 use crate::error::Untrusted;
+use crate::ring_table::RingTable;
 use crate::runtime::{DEVICES, Opened, RuntimeDir};
 use crate::section_index::SectionIndex;
 use crate::uio::UioRoots;
@@ -42,6 +43,7 @@ pub struct LoadedDevice {
     /// The expanded configuration.
     pub text: String,
     index: SectionIndex,
+    rings: RingTable,
 }
 
 impl LoadedDevice {
@@ -58,7 +60,12 @@ impl LoadedDevice {
         let (accel_id, device_type) = device_file::parse_file_name(name).map_err(bad)?;
         let meta = device_file::parse_header(&text, accel_id, device_type).map_err(bad)?;
         let index = SectionIndex::of(text.as_bytes());
-        let device = Self {
+        let rings = RingTable::verified(&index.view(text.as_bytes(), device_type.profile()))
+            .map_err(|error| LinuxError::BadDeviceFile {
+                path: path.clone(),
+                error,
+            })?;
+        Ok(Self {
             info: DeviceInfo {
                 accel_id,
                 device_type,
@@ -69,12 +76,8 @@ impl LoadedDevice {
             path,
             text,
             index,
-        };
-        verify(&device.expanded()).map_err(|error| LinuxError::BadDeviceFile {
-            path: device.path.clone(),
-            error: Box::new(error),
-        })?;
-        Ok(device)
+            rings,
+        })
     }
 
     /// The core's view of the expanded configuration.
@@ -296,13 +299,24 @@ impl Devices for LinuxDevices {
             .get(i)
             .ok_or_else(|| setup("the device is no longer up".to_string()))?;
         let expanded = device.expanded();
-        let Some(body) = expanded.section(section) else {
+        let Some((body_at, body)) = expanded.section_at(section) else {
             return Ok(None);
         };
-        let profile = device.info.device_type.profile();
-        let mut specs = Vec::new();
-        ring_specs(body, &profile, |spec| specs.push(spec))
-            .map_err(|e| setup(format!("[{section}] {e}")))?;
+        // A kernel or derived section's pairs were read when the file was verified; any other
+        // section's are read from its text.
+        let read;
+        let specs = match device.rings.of(body_at) {
+            Some(specs) => specs,
+            None => {
+                let mut specs = Vec::new();
+                ring_specs(body, &device.info.device_type.profile(), |spec| {
+                    specs.push(spec);
+                })
+                .map_err(|e| setup(format!("[{section}] {e}")))?;
+                read = specs;
+                &read
+            }
+        };
         let windows = match device.meta.origin {
             Origin::Emulated => Windows::Emulated,
             Origin::Hardware => Windows::Uio(&self.uio),
@@ -311,7 +325,7 @@ impl Devices for LinuxDevices {
             accel_id,
             device.info.generation,
             device.info.device_type,
-            &specs,
+            specs,
             (windows, &self.faults),
         )
         .map(Some)

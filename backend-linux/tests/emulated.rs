@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 
 use qsal_backend_linux::{Beat, LinuxSal, RuntimeDir, linux_sal};
 use qsal_core::DeviceType;
+use qsal_core::ring::PairKind;
 use qsal_core::ring::echo::{self, Response};
 use qsal_tests::{TempDir, up};
 
@@ -256,5 +257,38 @@ fn a_start_attaches_only_to_the_devices_that_have_its_section() {
     let attached = sal.with_attachments(|a| a.iter().map(|a| a.accel_id()).collect::<Vec<_>>());
     let first = devices.device(0).expect("device").expect("up").accel_id;
     assert_eq!(attached, Some(vec![first]));
+    sal.stop().expect("stop");
+}
+
+#[test]
+fn a_section_without_instances_attaches_with_none_and_one_with_instances_gets_its_pairs() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = TempDir::new("no-instances");
+    let runtime = RuntimeDir::at(&dir.0);
+    let config = format!(
+        "{CONFIG}[IDLE]\nNumberCyInstances = 0\nNumberDcInstances = 0\nNumProcesses = 1\n\
+         LimitDevAccess = 0\n"
+    );
+    up(&runtime, &[(DeviceType::C6xx, &config)]);
+    let sal = linux_sal(&runtime);
+    // Its derived section has no ring keys, so the verification kept no pairs for it: they are
+    // read from its text at the start, and there are none.
+    sal.start(b"IDLE")
+        .expect("start a section without instances");
+    let idle = sal
+        .with_attachments(|a| a.iter_mut().map(|a| a.instances().len()).sum::<usize>())
+        .expect("started");
+    assert_eq!(idle, 0);
+    sal.stop().expect("stop");
+    // [SSL]'s pairs come from the verification: the asymmetric, symmetric and compression pair.
+    sal.start(b"SSL").expect("start");
+    let kinds = sal
+        .with_attachments(|a| {
+            a.iter_mut()
+                .flat_map(|a| a.instances().iter().map(|i| i.spec.kind))
+                .collect::<Vec<_>>()
+        })
+        .expect("started");
+    assert_eq!(kinds, [PairKind::Asym, PairKind::Sym, PairKind::Dc]);
     sal.stop().expect("stop");
 }

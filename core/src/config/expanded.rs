@@ -18,7 +18,7 @@ use crate::diag::{DiagKind, Diagnostic, DiagnosticSink, Span};
 use crate::expand::MAX_BANKS;
 use crate::names::derived_base;
 use crate::profile::DeviceProfile;
-use crate::ring::{KeyProblem, RingKeyError, ring_specs};
+use crate::ring::{KeyProblem, RingKeyError, RingSpec, ring_specs};
 use crate::strings::KeyName;
 use crate::strings::NameBuf;
 use crate::value::kernel_auto;
@@ -243,10 +243,17 @@ impl<'a> Expanded<'a> {
 
     /// The body of the first section named `name`.
     pub fn section(&self, name: &str) -> Option<&'a [u8]> {
+        self.section_at(name).map(|(_, body)| body)
+    }
+
+    /// The body of the first section named `name`, with its byte offset in the text (which tells
+    /// that section from another of the same name, as [`SectionText::body_at`] does).
+    pub fn section_at(&self, name: &str) -> Option<(usize, &'a [u8])> {
         if !self.complete {
-            return locate::section(self.text, name);
+            return locate::first_section(self.text, name).map(|s| (s.body_at, s.body));
         }
-        self.span(name).map(|s| self.slice(s.body_at, s.body_len))
+        self.span(name)
+            .map(|s| (s.body_at as usize, self.slice(s.body_at, s.body_len)))
     }
 
     /// The index entry of the first section named `name` (with a complete index): the first entry
@@ -442,6 +449,17 @@ impl RingSet {
 /// is well-formed, and every instance of every kernel and derived section has banks and rings
 /// inside the device, a valid request depth, and rings no other instance uses.
 pub fn verify(expanded: &Expanded<'_>) -> Result<(), ExpandedError> {
+    verify_with(expanded, |_, _| {})
+}
+
+/// [`verify`], also handing `ring` each ring pair it read, with its section (every kernel and
+/// derived section, in file order, a section written twice each time), so a backend can keep them
+/// instead of reading the keys again at each start. What `ring` was given before an error is not
+/// to be used.
+pub fn verify_with(
+    expanded: &Expanded<'_>,
+    mut ring: impl FnMut(&SectionText<'_>, RingSpec),
+) -> Result<(), ExpandedError> {
     let text = expanded.text();
     let mut seen_header = false;
     for ((line, _), number) in lex::lines(text).zip(1u32..) {
@@ -480,6 +498,7 @@ pub fn verify(expanded: &Expanded<'_>) -> Result<(), ExpandedError> {
                     clash = Some((spec.bank, ring));
                 }
             }
+            ring(&section, spec);
         })
         .map_err(|error| ExpandedError {
             line: locate::line_of(text, section.body_at.saturating_add(error.at.unwrap_or(0)))

@@ -89,7 +89,12 @@ fn header_name(text: &[u8], line: Range) -> Option<Range> {
 
 /// The body of the first section named `name`.
 pub fn section<'t>(text: &'t [u8], name: &str) -> Option<&'t [u8]> {
-    sections(text).find(|s| s.name.eq_str(name)).map(|s| s.body)
+    first_section(text, name).map(|s| s.body)
+}
+
+/// The first section named `name`.
+pub fn first_section<'t>(text: &'t [u8], name: &str) -> Option<SectionText<'t>> {
+    sections(text).find(|s| s.name.eq_str(name))
 }
 
 /// Every `key = value` line of a section body, in order.
