@@ -4,9 +4,10 @@
 //! expanded configuration. This type reads them (regular files with a trusted owner and one link,
 //! at most [`DEVICE_FILE_LIMIT`] bytes each), re-validates each with the core's
 //! [`verify`](qsal_core::config::expanded::verify) — any member of the directory's group can edit
-//! them — keeping the ring pairs it reads ([`RingTable`]), and indexes their sections. It re-reads them whenever `devices/` changes, so a process
-//! that started before `qsal up` sees the devices on its next start; a set that changes while it is
-//! being read is read again, so a reader never mixes two sets.
+//! them —, keeps the ring pairs the verification read ([`RingTable`]) and indexes their sections.
+//! It re-reads them whenever `devices/` changes, so a process that started before `qsal up` sees
+//! the devices on its next start; a set that changes while it is being read is read again, so a
+//! reader never mixes two sets.
 
 use std::path::PathBuf;
 use std::sync::Arc;
