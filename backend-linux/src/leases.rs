@@ -358,7 +358,7 @@ impl SlotRegistry for LinuxRegistry {
     type Lease = LinuxLease;
 
     /// A held name is recognised before its file is checked (a refused shared lock: `openat`,
-    /// `flock`, `close`, the same three calls as a bare attempt); [`check_lease`] — a regular
+    /// `flock`, `close`, the same three calls as a bare attempt); `check_lease` — a regular
     /// file, one link, a trusted owner — comes after the lock and
     /// before the file is written, so nothing untrusted is ever written or trusted. (An untrusted
     /// file with someone's lock on it counts as held rather than unusable: either way its slot is
@@ -381,7 +381,7 @@ impl SlotRegistry for LinuxRegistry {
     }
 
     /// Probes with a momentary shared lock on a fresh descriptor (a start racing the probe waits
-    /// it out, see [`lock_exclusive`]).
+    /// it out, see `lock_exclusive`).
     fn holder(&self, name: &str) -> Result<Option<Holder>, LinuxError> {
         probe_holder(&self.open(name, Access::Read)?)
     }

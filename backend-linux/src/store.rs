@@ -11,7 +11,7 @@
 //! sees the old complete set or the new complete set, never a mix. Before the exchange [`commit`]
 //! locks every free lease file (so nobody can start on the old set meanwhile), creates the lease
 //! file of every new derived name, and removes those of names that are gone; starters never create
-//! lease files themselves (see [`crate::leases`]).
+//! lease files themselves (see the `leases` module).
 
 use std::collections::BTreeSet;
 

@@ -46,8 +46,13 @@ pub struct SysfsArg {
 pub struct DiscoveryArgs {
     #[command(flatten)]
     pub sysfs: SysfsArg,
-    /// Where each device's configuration file <type>_dev<inst>.conf is read from.
-    #[arg(long, value_name = "DIR", default_value = "/etc")]
+    /// Where each device's configuration file, `<type>_dev<inst>.conf`, is read from.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "/etc",
+        help = "Where each device's configuration file <type>_dev<inst>.conf is read from"
+    )]
     pub config_dir: PathBuf,
 }
 

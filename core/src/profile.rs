@@ -169,8 +169,8 @@ impl DeviceType {
         self.describe().name
     }
 
-    /// The hardware profile, copied out of [`PROFILES`] (a start asks for it several times; the
-    /// table is built at compile time by [`DeviceType::describe`]).
+    /// The hardware profile, copied out of `PROFILES` (a start asks for it several times; the
+    /// table is built at compile time by `DeviceType::describe`).
     #[inline]
     pub fn profile(self) -> DeviceProfile {
         // Every discriminant indexes the table (a test checks it); the fallback is never taken.

@@ -84,7 +84,7 @@ impl InventoryWatch {
 
     /// Reconciles the allocated ids with the kubelet's list (when a pod resources socket is
     /// configured): an id it lists is allocated; one it does not list stays allocated only if
-    /// `Allocate` gave it out less than [`LISTING_GRACE`] ago and the kubelet never listed it
+    /// `Allocate` gave it out less than `LISTING_GRACE` ago and the kubelet never listed it
     /// since (a listed id that drops out of the list belonged to a pod that ended). A changed set
     /// is published by the refresh it pokes. Says when the kubelet stops or starts answering, and
     /// what that means; without an answer the ids are left as they are.

@@ -96,7 +96,7 @@ pub fn index_len(text: &[u8]) -> usize {
 }
 
 /// Indexes the sections of `text` into `spans`, a hash table with linear probing: a section's
-/// entry is the first empty one from its name's home entry ([`home`]) on, wrapping around. Sections
+/// entry is the first empty one from its name's home entry (`home`) on, wrapping around. Sections
 /// enter in file order, so of a name written twice the first is nearer its home and is the one a
 /// lookup finds, as a scan of the text would. Every entry of `spans` is rewritten, and the whole
 /// of `spans` is the index (empty entries included). The index is complete when every section

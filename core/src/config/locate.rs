@@ -2,7 +2,7 @@
 //!
 //! Backends keep each device's *expanded* configuration as text. An expansion can hold hundreds of
 //! derived sections, more than a [`Config`](super::Config) with default capacities, so these
-//! functions scan the text instead, line by line through [`super::lex`] — the same grammar the parser
+//! functions scan the text instead, line by line through the `lex` module — the same grammar the parser
 //! reads — and take the first occurrence of a section or key. Positions are byte offsets into the
 //! text, never pointers.
 
@@ -111,7 +111,7 @@ pub fn keys(body: &[u8]) -> impl Iterator<Item = KeyText<'_>> + '_ {
 
 /// The first `key` line of a section body. Keys are compared as bytes (blanks inside a key are
 /// ignored, as [`Text::eq_str`] does) before anything is converted; a line is lexed only when
-/// [`may_be_key`] cannot rule it out, so a lookup costs one prefix comparison per line, one lex
+/// `may_be_key` cannot rule it out, so a lookup costs one prefix comparison per line, one lex
 /// per candidate and one text conversion.
 pub fn entry<'t>(body: &'t [u8], key: &str) -> Option<KeyText<'t>> {
     let wanted = key.as_bytes();
