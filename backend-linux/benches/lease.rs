@@ -5,6 +5,11 @@
 //! whole first start + last stop, which adds attaching the emulated device (ring files mapped, rings
 //! programmed, engine thread started) and detaching it.
 //!
+//! The bound of an acquisition (k = 0 only): `checked_lease_floor` makes, with rustix and nothing
+//! else, the ten system calls a k = 0 `qsal_slot_acquire` makes on the same files — the checks the
+//! trust rule (SPEC §5) asks for around the peer's open, lock and close (`strace` of one
+//! acquisition lists them; so does `checked_lease_floor`'s body).
+//!
 //! The bound of a start's memory (k = 0 only): `ring_mmap_bound` creates, sizes, maps and unmaps
 //! shared memory of exactly the sizes one start maps, writing once to as many pages as the start
 //! made resident (both read from `/proc/self/smaps`), with nothing else; `qsal_start_stop_unmapped` is a start + stop that finds no
@@ -27,6 +32,67 @@ fn raw_open_flock(path: &std::path::Path) -> bool {
     )
     .expect("open");
     rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).is_ok()
+}
+
+/// The system calls of a k = 0 acquisition, bare: whose effective user this is; an `lstat` of the
+/// runtime directory's path and a `stat` of `leases/` through the kept descriptor (the kept
+/// directories are still the checked ones); an `lstat` of `devices/` (the device set is fresh);
+/// the lease file opened without following links or blocking; a shared then an exclusive lock (a
+/// probe's momentary lock is told from a holder); an `fstat` (regular, one link, trusted owner); the
+/// holder record written; the file closed (the lease released).
+struct CheckedFloor {
+    root: std::ffi::CString,
+    root_fd: rustix::fd::OwnedFd,
+    devices: std::ffi::CString,
+    leases_fd: rustix::fd::OwnedFd,
+}
+
+impl CheckedFloor {
+    fn new(root: &std::path::Path) -> Self {
+        let c = |p: &std::path::Path| {
+            std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).expect("no NUL")
+        };
+        let dir = |p: &std::path::Path| {
+            rustix::fs::open(
+                p,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .expect("open directory")
+        };
+        Self {
+            root: c(root),
+            root_fd: dir(root),
+            devices: c(&root.join("devices")),
+            leases_fd: dir(&root.join("leases")),
+        }
+    }
+
+    fn acquire(&self, record: &[u8]) -> bool {
+        use rustix::fs::{AtFlags, FileType};
+        let user = rustix::process::geteuid();
+        let root = rustix::fs::lstat(self.root.as_c_str()).expect("lstat root");
+        let leases = rustix::fs::statat(&self.root_fd, c"leases", AtFlags::SYMLINK_NOFOLLOW)
+            .expect("stat leases");
+        let devices = rustix::fs::lstat(self.devices.as_c_str()).expect("lstat devices");
+        let fd = rustix::fs::openat(
+            &self.leases_fd,
+            c"SSL_INT_0.lease",
+            OFlags::RDWR | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .expect("open lease");
+        let free = rustix::fs::flock(&fd, FlockOperation::NonBlockingLockShared).is_ok()
+            && rustix::fs::flock(&fd, FlockOperation::NonBlockingLockExclusive).is_ok();
+        let file = rustix::fs::fstat(&fd).expect("fstat");
+        let trusted = FileType::from_raw_mode(file.st_mode) == FileType::RegularFile
+            && file.st_nlink == 1
+            && file.st_uid == root.st_uid
+            && user.as_raw() == root.st_uid
+            && leases.st_uid == root.st_uid
+            && devices.st_uid == root.st_uid;
+        free && trusted && rustix::io::pwrite(&fd, record, 0).expect("pwrite") == record.len()
+    }
 }
 
 /// This process's emulated-device mappings (bank windows and ring arenas): each one's size and the
@@ -157,6 +223,14 @@ fn bench(c: &mut Criterion) {
                         raw_ring_mmap(len, resident);
                     }
                 });
+            });
+        }
+        if k == 0 {
+            let floor = CheckedFloor::new(runtime.root());
+            let record = [b' '; 96];
+            assert!(floor.acquire(&record), "the floor takes the free lease");
+            group.bench_with_input(BenchmarkId::new("checked_lease_floor", k), &k, |b, _| {
+                b.iter(|| floor.acquire(&record));
             });
         }
         let paths: Vec<std::path::PathBuf> = (0..=k)

@@ -9,6 +9,7 @@
 //! the devices on its next start; a set that changes while it is being read is read again, so a
 //! reader never mixes two sets.
 
+use std::ffi::CString;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use crate::LinuxError;
 use crate::attachment::{DeviceAttachment, Faults, Windows};
 use crate::device_file::Origin;
 use crate::device_file::{self, DeviceMeta};
-use crate::dir::{Access, Stamp, stamp_of};
+use crate::dir::{Access, Stamp, c_path, stamp_of};
 use crate::error::Untrusted;
 use crate::ring_table::RingTable;
 use crate::runtime::{DEVICES, Opened, RuntimeDir};
@@ -100,8 +101,9 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct LinuxDevices {
     runtime: RuntimeDir,
-    /// `devices/` of the runtime directory, joined once: its `lstat` starts every search.
-    devices_path: PathBuf,
+    /// `devices/` of the runtime directory, joined once (as a C string): its `lstat` starts every
+    /// search. `None` for a path with a NUL byte, which is never current.
+    devices_path: Option<CString>,
     uio: UioRoots,
     faults: Arc<Faults>,
     snapshot: RwLock<Arc<Snapshot>>,
@@ -118,7 +120,7 @@ impl LinuxDevices {
     pub fn with_uio(runtime: &RuntimeDir, uio: UioRoots) -> Self {
         Self {
             runtime: runtime.clone(),
-            devices_path: runtime.devices(),
+            devices_path: c_path(&runtime.devices()),
             uio,
             faults: Arc::new(Faults::default()),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
@@ -140,11 +142,9 @@ impl LinuxDevices {
         // Fast path, one system call: `devices/` is still the very directory (device and inode)
         // the snapshot was read and checked from, unmodified since. Anything else — another
         // directory, a link, a change, an error — takes the checked path below.
-        if let Ok(stat) = rustix::fs::statat(
-            rustix::fs::CWD,
-            &self.devices_path,
-            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
-        ) {
+        if let Some(path) = &self.devices_path
+            && let Ok(stat) = rustix::fs::lstat(path.as_c_str())
+        {
             let current = self.snapshot.read();
             if current.read && current.stamp.is_some() && current.stamp == Some(stamp_of(&stat)) {
                 return Ok(Arc::clone(&current));

@@ -9,6 +9,7 @@
 //! modes (`fchmod` after create, whatever the umask); removal walks directories through their
 //! descriptors and never through a link.
 
+use std::ffi::CString;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -98,6 +99,13 @@ pub enum Access {
     Write,
 }
 
+/// `path` as the C string the kernel takes, made once for a path that is `stat`ed at every search
+/// (rustix would otherwise copy it and look for a NUL byte in it at each call); `None` when it
+/// holds a NUL byte, which no path on disk does.
+pub fn c_path(path: &Path) -> Option<CString> {
+    CString::new(path.as_os_str().as_encoded_bytes()).ok()
+}
+
 /// Checks that `name` is a single path component qsal may use.
 fn component(name: &str) -> io::Result<&str> {
     // One pass over the bytes (names are short; two substring searches cost more than the walk).
@@ -140,9 +148,17 @@ impl Dir {
         &self.path
     }
 
-    /// The path of entry `name` (for messages).
+    /// The path of entry `name` (for messages; a granted lease keeps its file's). Built at its
+    /// final size: `Path::join` copies the directory's path and then grows the copy.
     pub fn join(&self, name: &str) -> PathBuf {
-        self.path.join(name)
+        let dir = self.path.as_os_str();
+        let mut path = std::ffi::OsString::with_capacity(dir.len() + 1 + name.len());
+        path.push(dir);
+        if !dir.as_encoded_bytes().ends_with(b"/") {
+            path.push("/");
+        }
+        path.push(name);
+        PathBuf::from(path)
     }
 
     /// The directory's descriptor.
@@ -509,6 +525,11 @@ impl File {
         self.fd
     }
 
+    /// Gives up the descriptor and the path.
+    pub fn into_fd_and_path(self) -> (OwnedFd, PathBuf) {
+        (self.fd, self.path)
+    }
+
     /// Its path (for messages).
     pub fn path(&self) -> &Path {
         &self.path
@@ -644,6 +665,26 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = Dir::open(tmp.path()).expect("open").expect("exists");
         (tmp, dir)
+    }
+
+    #[test]
+    fn entry_paths_are_joined_as_path_join_joins_them() {
+        let (tmp, dir) = temp();
+        assert_eq!(
+            dir.join("SSL_INT_0.lease"),
+            tmp.path().join("SSL_INT_0.lease")
+        );
+        let mut slashed = tmp.path().as_os_str().to_owned();
+        slashed.push("/");
+        let slashed = Dir::open(Path::new(&slashed))
+            .expect("open")
+            .expect("exists");
+        assert_eq!(slashed.join("x"), tmp.path().join("x"), "no doubled slash");
+        assert_eq!(
+            c_path(tmp.path()).expect("no NUL").as_bytes(),
+            tmp.path().as_os_str().as_encoded_bytes()
+        );
+        assert_eq!(c_path(Path::new("a\0b")), None);
     }
 
     #[test]

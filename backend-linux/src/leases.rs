@@ -22,6 +22,7 @@
 //! slot as unusable and moves on; a file planted in its place is refused for its owner. The holder
 //! itself notices at its next start or stop that its file is gone.
 
+use std::ffi::CString;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +35,7 @@ use qsal_core::strings::push_decimal;
 use rustix::fd::OwnedFd;
 use rustix::fs::{AtFlags, FlockOperation};
 
-use crate::dir::{Access, Dir, File, Identity, Unchecked};
+use crate::dir::{Access, Dir, File, Identity, Unchecked, c_path};
 use crate::runtime::{LEASES, Opened, RuntimeDir};
 use crate::{LinuxError, Untrusted};
 
@@ -72,6 +73,8 @@ struct Session {
 struct Kept {
     opened: Opened,
     leases: Dir,
+    /// The runtime directory's path as a C string, for the `lstat` of every later search.
+    root: Option<CString>,
 }
 
 impl Kept {
@@ -80,10 +83,13 @@ impl Kept {
     /// (same inode, owner, group and mode; a `stat` each instead of opening and checking both
     /// again). Anything else — a directory replaced, removed, re-owned or re-moded, a `down` and an
     /// `up` in between — means opening them again, with every check.
-    fn still_current(&self, runtime: &RuntimeDir) -> bool {
+    fn still_current(&self) -> bool {
         let root = self.opened.root();
+        let Some(path) = &self.root else {
+            return false;
+        };
         rustix::process::geteuid().as_raw() == self.opened.caller()
-            && rustix::fs::lstat(runtime.root())
+            && rustix::fs::lstat(path.as_c_str())
                 .is_ok_and(|stat| Some(Identity::of(&stat)) == root.checked())
             && rustix::fs::statat(root.fd(), LEASES, AtFlags::SYMLINK_NOFOLLOW)
                 .is_ok_and(|stat| Some(Identity::of(&stat)) == self.leases.checked())
@@ -112,6 +118,9 @@ pub fn lease_file(name: &str) -> Result<LeaseFileName, LinuxError> {
 /// What a slot name is followed by in its lease file's name.
 const LEASE_SUFFIX: &str = ".lease";
 
+/// The name of a held lease, kept on the stack (a checked name is shorter than [`MAX_STR_LEN`]).
+pub type LeaseName = heapless::String<MAX_STR_LEN>;
+
 /// A lease file's name, built on the stack (a slot name is checked to be shorter than
 /// [`MAX_STR_LEN`] bytes).
 pub type LeaseFileName = heapless::String<{ MAX_STR_LEN + LEASE_SUFFIX.len() }>;
@@ -135,11 +144,15 @@ impl LinuxRegistry {
     /// again (and kept).
     fn current_dirs(&self, session: &mut Session) -> Result<Arc<Dirs>, LinuxError> {
         let kept = match session.kept.take() {
-            Some(kept) if kept.still_current(&self.runtime) => kept,
+            Some(kept) if kept.still_current() => kept,
             _ => {
                 let opened = self.runtime.open_existing()?;
                 let leases = opened.require(LEASES)?;
-                Arc::new(Kept { opened, leases })
+                Arc::new(Kept {
+                    opened,
+                    leases,
+                    root: c_path(self.runtime.root()),
+                })
             }
         };
         session.kept = Some(Arc::clone(&kept));
@@ -366,16 +379,17 @@ impl SlotRegistry for LinuxRegistry {
     fn try_lease(&self, name: &str, holder: &Holder) -> Result<Option<LinuxLease>, LinuxError> {
         let dirs = self.dirs()?;
         let file_name = lease_file(name)?;
+        let held = LeaseName::try_from(name).map_err(|_| LinuxError::UnsafeName(name.into()))?;
         let unchecked = open_lease_file(&dirs.kept.leases, &file_name, Access::Write)?;
         if !lock_exclusive(unchecked.fd(), || unchecked.path(), &dirs.wait)? {
             return Ok(None);
         }
         let file = check_lease(unchecked, &dirs.kept.opened, Access::Write)?;
         write_record(&file, holder)?;
-        let path = file.path().to_path_buf();
+        let (fd, path) = file.into_fd_and_path();
         Ok(Some(LinuxLease {
-            fd: file.into_fd(),
-            name: name.to_string(),
+            fd,
+            name: held,
             path,
         }))
     }
@@ -410,7 +424,7 @@ impl SlotRegistry for LinuxRegistry {
 #[derive(Debug)]
 pub struct LinuxLease {
     fd: OwnedFd,
-    name: String,
+    name: LeaseName,
     path: PathBuf,
 }
 

@@ -134,3 +134,33 @@ fn directories_made_world_writable_between_two_leases_are_refused() {
         }
     }
 }
+
+#[test]
+fn a_granted_lease_keeps_its_name_and_its_file_path() {
+    use qsal_core::platform::Lease;
+    let (_dir, runtime, registry) = used_once("kept-lease-path");
+    let held = lease(&registry, "SSL_INT_2").expect("lease").expect("free");
+    assert_eq!(held.name(), "SSL_INT_2");
+    held.check().expect("intact");
+    let file = runtime.leases().join("SSL_INT_2.lease");
+    std::fs::remove_file(&file).expect("remove");
+    match held.check() {
+        Err(LinuxError::LeaseLost(path)) => assert_eq!(path, file, "the lost file is named"),
+        other => panic!("a removed lease file is a lost lease: {other:?}"),
+    }
+}
+
+#[test]
+fn a_runtime_path_with_a_nul_byte_is_an_error_at_every_search() {
+    use qsal_backend_linux::LinuxDevices;
+    use qsal_core::platform::Devices;
+    let runtime = RuntimeDir::at(PathBuf::from("/run/qsal\0x"));
+    let registry = LinuxRegistry::new(&runtime);
+    for _ in 0..2 {
+        assert!(lease(&registry, "SSL_INT_0").is_err());
+    }
+    let devices = LinuxDevices::new(&runtime);
+    for _ in 0..2 {
+        assert!(devices.count().is_err());
+    }
+}
