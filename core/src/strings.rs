@@ -7,6 +7,8 @@
 
 use core::fmt::{self, Write as _};
 
+use heapless::string::StringView;
+
 /// A generated key name such as `Cy12CoreAffinity` ("Cy" + 10 digits + the longest suffix, 25 bytes).
 pub type KeyName = heapless::String<40>;
 
@@ -21,27 +23,25 @@ pub type SectionName = heapless::String<64>;
 /// path, a line and the reason with its fix).
 pub type Detail = heapless::String<384>;
 
-/// Writes into a fixed string, dropping what does not fit and remembering that it did.
-struct Truncating<'s, const CAPACITY: usize> {
-    out: &'s mut heapless::String<CAPACITY>,
-    /// The length to cut back to (a character boundary, at most [`Truncating::ROOM`]).
+/// Writes into a fixed string, dropping what does not fit and remembering that it did. It works on
+/// the string's capacity-erased view, so one copy of it serves every capacity.
+struct Truncating<'s> {
+    out: &'s mut StringView,
+    /// The length to cut back to (a character boundary, at most `room`).
     keep: usize,
+    /// The longest the text may stay when it has to be cut: room for `…` after it.
+    room: usize,
     cut: bool,
 }
 
-impl<const CAPACITY: usize> Truncating<'_, CAPACITY> {
-    /// The longest the text may stay when it has to be cut: room for `…` after it.
-    const ROOM: usize = CAPACITY.saturating_sub(3);
-}
-
-impl<const CAPACITY: usize> fmt::Write for Truncating<'_, CAPACITY> {
+impl fmt::Write for Truncating<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         for c in s.chars() {
             if self.cut || self.out.push(c).is_err() {
                 self.cut = true;
                 return Ok(());
             }
-            if self.out.len() <= Self::ROOM {
+            if self.out.len() <= self.room {
                 self.keep = self.out.len();
             }
         }
@@ -53,18 +53,24 @@ impl<const CAPACITY: usize> fmt::Write for Truncating<'_, CAPACITY> {
 /// character boundary and ended with `…` (at most `CAPACITY` bytes either way).
 pub fn truncated<const CAPACITY: usize>(display: &dyn fmt::Display) -> heapless::String<CAPACITY> {
     let mut out = heapless::String::new();
+    truncate_into(out.as_mut_view(), display);
+    out
+}
+
+/// [`truncated`] into an empty string of any capacity (compiled once for all of them).
+fn truncate_into(out: &mut StringView, display: &dyn fmt::Display) {
+    let room = out.capacity().saturating_sub(3);
     let mut writer = Truncating {
-        out: &mut out,
+        out,
         keep: 0,
+        room,
         cut: false,
     };
     let _ = write!(writer, "{display}");
     if writer.cut {
-        let keep = writer.keep;
-        out.truncate(keep);
-        let _ = out.push('…');
+        writer.out.truncate(writer.keep);
+        let _ = writer.out.push('…');
     }
-    out
 }
 
 /// Appends `value` in decimal, without `core::fmt`: the slot search builds a derived name per slot
@@ -73,6 +79,11 @@ pub fn push_decimal<const N: usize>(
     out: &mut heapless::String<N>,
     value: u64,
 ) -> Result<(), heapless::CapacityError> {
+    push_decimal_into(out.as_mut_view(), value)
+}
+
+/// [`push_decimal`] into a string of any capacity (compiled once for all of them).
+fn push_decimal_into(out: &mut StringView, value: u64) -> Result<(), heapless::CapacityError> {
     let mut digits = [0u8; 20];
     let mut first = digits.len();
     let mut rest = value;
