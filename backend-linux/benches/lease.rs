@@ -16,6 +16,7 @@
 //! spare mapping to reuse (they are released after each stop), as a process's very first start.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use qsal_backend_linux::dir::c_path;
 use qsal_backend_linux::{LinuxDevices, LinuxPlatform, LinuxRegistry, RuntimeDir, linux_sal};
 use qsal_core::DeviceType;
 use qsal_core::platform::{Holder, Platform, SlotRegistry};
@@ -49,9 +50,7 @@ struct CheckedFloor {
 
 impl CheckedFloor {
     fn new(root: &std::path::Path) -> Self {
-        let c = |p: &std::path::Path| {
-            std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).expect("no NUL")
-        };
+        let c = |p: &std::path::Path| c_path(p).expect("no NUL");
         let dir = |p: &std::path::Path| {
             rustix::fs::open(
                 p,
