@@ -44,16 +44,32 @@ use crate::shm::Mapping;
 use crate::uio::UioRoots;
 
 /// Faults injected into the emulated engines of one device set, and each device's health.
+///
+/// Each injection takes effect before it returns: the engine's pass in progress, which may have
+/// read the faults before the change, ends first, so a request put after the
+/// call is served under the new faults.
 #[derive(Debug, Default)]
 pub struct Faults {
     /// While set, no engine answers.
-    pub stalled: AtomicBool,
+    pub(crate) stalled: AtomicBool,
     /// The next this many responses (over all engines) are corrupted.
-    pub corrupt_next: AtomicU32,
+    pub(crate) corrupt_next: AtomicU32,
     devices: Mutex<HashMap<u32, Arc<Health>>>,
 }
 
 impl Faults {
+    /// Stalls every engine of the device set (`true`: none answers) or resumes them (`false`).
+    pub fn stall(&self, stalled: bool) {
+        self.stalled.store(stalled, Ordering::Release);
+        engine::settle();
+    }
+
+    /// Corrupts the next `count` responses, over all engines of the device set.
+    pub fn corrupt_next(&self, count: u32) {
+        self.corrupt_next.store(count, Ordering::Release);
+        engine::settle();
+    }
+
     /// The health of emulated device `accel_id` (healthy until a failure is simulated).
     pub fn device(&self, accel_id: u32) -> Arc<Health> {
         Arc::clone(self.devices.lock().entry(accel_id).or_default())
@@ -67,9 +83,11 @@ pub struct Health {
 }
 
 impl Health {
-    /// Makes the device fail its heartbeat: its engines stop answering until it is reset.
+    /// Makes the device fail its heartbeat: its engines stop answering until it is reset. Once
+    /// this returns, no request is answered (the engine's pass in progress has ended).
     pub fn fail(&self) {
         self.failed.store(true, Ordering::Release);
+        engine::settle();
     }
 
     /// Whether the heartbeat fails.

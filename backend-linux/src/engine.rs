@@ -172,11 +172,11 @@ fn run(pool: &Pool) {
 
 /// One pass over one job's rings; returns the requests answered.
 fn pass(job: &Job, firmware: &mut Firmware) -> u32 {
-    firmware.stalled = job.faults.stalled.load(Ordering::Relaxed) || job.health.failed();
+    firmware.stalled = job.faults.stalled.load(Ordering::Acquire) || job.health.failed();
     if !firmware.stalled {
         job.beats.fetch_add(1, Ordering::Release);
     }
-    firmware.corrupt_next = job.faults.corrupt_next.swap(0, Ordering::Relaxed);
+    firmware.corrupt_next = job.faults.corrupt_next.swap(0, Ordering::AcqRel);
     let mut done = 0u32;
     for (csr, shape, tx, rx) in &job.rings {
         // A ring the engine cannot serve stays unanswered; the host's exchange reports the stall.
@@ -193,6 +193,21 @@ fn pass(job: &Job, firmware: &mut Firmware) -> u32 {
     }
     job.answered.fetch_add(u64::from(done), Ordering::Relaxed);
     done
+}
+
+/// Waits for this process's engine to end the pass it is making, if any: a fault injected before
+/// this call is seen by every pass that starts after it returns (a pass reads the faults once, at
+/// its start). In a forked child, whose engine is the parent's, there is nothing to wait for.
+pub(crate) fn settle() {
+    let pid = current_pid();
+    let pool = POOL
+        .lock()
+        .as_ref()
+        .filter(|p| p.pid == pid)
+        .map(Arc::clone);
+    if let Some(pool) = pool {
+        drop(pool.jobs.lock());
+    }
 }
 
 impl EngineHandle {

@@ -3,8 +3,6 @@
 
 use std::time::Instant;
 
-use std::sync::atomic::Ordering;
-
 use qsal_backend_linux::{Beat, LinuxSal, RuntimeDir, linux_sal};
 use qsal_core::DeviceType;
 use qsal_core::ring::PairKind;
@@ -159,7 +157,7 @@ fn a_stalled_engine_is_reported() {
     let faults = sal.devices().faults();
     sal.with_attachments(|attachments| {
         let pair = &mut attachments[0].instances()[0].pair;
-        faults.stalled.store(true, Ordering::SeqCst);
+        faults.stall(true);
         let sum = echo::put(pair, 1, b"x").expect("put");
         let stall = pair
             .drain(now, 300, std::thread::yield_now, |_| {})
@@ -167,7 +165,7 @@ fn a_stalled_engine_is_reported() {
         assert_eq!(stall.inflight, 1);
         assert!(stall.to_string().contains("stalled"));
         // The engine resumes; the response arrives and is correct.
-        faults.stalled.store(false, Ordering::SeqCst);
+        faults.stall(false);
         let mut ok = false;
         pair.drain(now, 5_000, std::thread::yield_now, |r| {
             ok = Response::parse(r).verify(1, sum).is_ok();
@@ -175,7 +173,7 @@ fn a_stalled_engine_is_reported() {
         .expect("resumed");
         assert!(ok);
         // Corrupted responses are caught by the check.
-        faults.corrupt_next.store(1, Ordering::SeqCst);
+        faults.corrupt_next(1);
         let sum = echo::put(pair, 2, b"y").expect("put");
         let mut verdict = None;
         pair.drain(now, 5_000, std::thread::yield_now, |r| {
@@ -225,6 +223,49 @@ fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
         })
         .expect("answered after the reset");
         assert!(ok, "the new engine answers the reset rings");
+    })
+    .expect("started");
+    sal.stop().expect("stop");
+}
+
+/// A simulated failure takes effect before `fail` returns, even while the engine is busy serving:
+/// a request put right after it is never answered. (The engine reads the faults at the start of a
+/// pass; without waiting for the pass in progress, one that began before the failure answered the
+/// request about once in a few tries, and under the thread sanitizer in CI.)
+#[test]
+fn a_failure_takes_effect_before_fail_returns_even_mid_pass() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (_dir, sal) = started_on_one_device("fail-mid-pass");
+    let clock = Instant::now();
+    let now = || clock.elapsed().as_millis() as u64;
+    sal.with_attachments(|attachments| {
+        let attachment = &mut attachments[0];
+        for round in 0..200u64 {
+            // Keep the engine in its passes: the dc pair is answered while the cy pair is used.
+            let busy = &mut attachment.instances()[1].pair;
+            for i in 0..8 {
+                echo::put(busy, i, b"busy").expect("put");
+            }
+            attachment.health().fail();
+            let answered = attachment.answered();
+            echo::put(&mut attachment.instances()[0].pair, round, b"x").expect("put");
+            // Long enough for any pass that began before the failure to end.
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            assert_eq!(
+                attachment.answered(),
+                answered,
+                "round {round}: a request put after the failure was answered"
+            );
+            attachment.reset().expect("reset");
+            let pair = &mut attachment.instances()[0].pair;
+            let sum = echo::put(pair, round, b"z").expect("put");
+            let mut ok = false;
+            pair.drain(now, 5_000, std::thread::yield_now, |r| {
+                ok = Response::parse(r).verify(round, sum).is_ok();
+            })
+            .expect("answered after the reset");
+            assert!(ok, "round {round}: the reset rings serve again");
+        }
     })
     .expect("started");
     sal.stop().expect("stop");
