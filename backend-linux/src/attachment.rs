@@ -46,8 +46,8 @@ use crate::uio::UioRoots;
 /// Faults injected into the emulated engines of one device set, and each device's health.
 ///
 /// Each injection takes effect before it returns: the engine's pass in progress, which may have
-/// read the faults before the change, ends first, so a request put after the
-/// call is served under the new faults.
+/// read the faults before the change, ends first, so a request put after the call is served under
+/// the new faults.
 #[derive(Debug, Default)]
 pub struct Faults {
     /// While set, no engine answers.
