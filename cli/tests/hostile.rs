@@ -761,7 +761,13 @@ fn hold_killed_with_sigkill_takes_its_command_with_it() {
         .expect("hold");
     assert_eq!(first_line(&mut hold), "SSL_INT_0\n");
     let pid = hold.id();
-    wait_until("the command starts", || !children_of(pid).is_empty());
+    // The command runs (a child that has not yet reached `exec` would die with hold as well, but
+    // through the other path: it finds hold gone and never runs).
+    wait_until("the command runs", || {
+        children_of(pid).first().is_some_and(|&c| {
+            std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n == "sleep\n")
+        })
+    });
     let child = children_of(pid)[0];
     hold.kill().expect("SIGKILL");
     let _ = hold.wait();

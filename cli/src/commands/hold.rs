@@ -68,15 +68,18 @@ fn run_command(
     let parent = rustix::process::getpid();
     let mut child = std::process::Command::new(program);
     child.args(arguments).env("QAT_SECTION_NAME", section);
-    // SAFETY: the closure runs in the child between fork and exec and only makes two system calls
-    // (prctl, getppid), both async-signal-safe; it takes no lock and allocates nothing (the error it
-    // may return is a constant kind, which std reports to the parent through its own pipe).
+    // SAFETY: the closure runs in the child between fork and exec and only makes async-signal-safe
+    // system calls (prctl, getppid, getpid, kill); it takes no lock and allocates nothing (the error
+    // it may return is a constant kind, which std reports to the parent through its own pipe).
     unsafe {
         child.pre_exec(move || {
             // Die with `hold`, whose death frees the slot the command believes it has.
             rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
             if rustix::process::getppid() != Some(parent) {
-                // `hold` died before the death signal was armed: do not run at all.
+                // `hold` died before the death signal was armed: do not run at all, and die as the
+                // signal would have made it (reporting an error through std's pipe would fail, as
+                // nobody reads it any more, and std would abort with a message on stderr).
+                let _ = rustix::process::kill_process(rustix::process::getpid(), Signal::KILL);
                 return Err(std::io::ErrorKind::BrokenPipe.into());
             }
             Ok(())
