@@ -3,10 +3,11 @@
 
 use std::time::Instant;
 
-use qsal_backend_linux::{Beat, LinuxSal, RuntimeDir, linux_sal};
+use qsal_backend_linux::dma::Region;
+use qsal_backend_linux::{Beat, LinuxSal, RuntimeDir, Shared, linux_sal};
 use qsal_core::DeviceType;
-use qsal_core::ring::PairKind;
-use qsal_core::ring::echo::{self, Response};
+use qsal_core::ring::echo::{self, Corruption, Response};
+use qsal_core::ring::{PairKind, RingPair};
 use qsal_tests::{TempDir, up};
 
 const CONFIG: &str = "[GENERAL]\nServicesEnabled = cy;dc\nConfigVersion = 2\nCyNumConcurrentAsymRequests = 64\n\
@@ -148,6 +149,21 @@ fn started_on_one_device(label: &str) -> (TempDir, LinuxSal) {
     (dir, sal)
 }
 
+/// Waits up to 5 s for the answer to the request `opaque` (checksum `sum`) already put on `pair`;
+/// what the response's check found. Panics when no response arrives.
+fn answer(pair: &mut RingPair<Shared, Region>, opaque: u64, sum: u32) -> Result<(), Corruption> {
+    let clock = Instant::now();
+    let mut verdict = None;
+    pair.drain(
+        || clock.elapsed().as_millis() as u64,
+        5_000,
+        std::thread::yield_now,
+        |r| verdict = Some(Response::parse(r).verify(opaque, sum)),
+    )
+    .expect("a response within 5 s");
+    verdict.expect("one response")
+}
+
 #[test]
 fn a_stalled_engine_is_reported() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -166,21 +182,12 @@ fn a_stalled_engine_is_reported() {
         assert!(stall.to_string().contains("stalled"));
         // The engine resumes; the response arrives and is correct.
         faults.stall(false);
-        let mut ok = false;
-        pair.drain(now, 5_000, std::thread::yield_now, |r| {
-            ok = Response::parse(r).verify(1, sum).is_ok();
-        })
-        .expect("resumed");
-        assert!(ok);
+        assert_eq!(answer(pair, 1, sum), Ok(()), "resumed");
         // Corrupted responses are caught by the check.
         faults.corrupt_next(1);
         let sum = echo::put(pair, 2, b"y").expect("put");
-        let mut verdict = None;
-        pair.drain(now, 5_000, std::thread::yield_now, |r| {
-            verdict = Some(Response::parse(r).verify(2, sum));
-        })
-        .expect("answered");
-        assert!(matches!(verdict, Some(Err(_))), "{verdict:?}");
+        let verdict = answer(pair, 2, sum);
+        assert!(verdict.is_err(), "{verdict:?}");
     })
     .expect("started");
     sal.stop().expect("stop");
@@ -190,8 +197,6 @@ fn a_stalled_engine_is_reported() {
 fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (_dir, sal) = started_on_one_device("reset");
-    let clock = Instant::now();
-    let now = || clock.elapsed().as_millis() as u64;
     sal.with_attachments(|attachments| {
         let attachment = &mut attachments[0];
         assert_eq!(attachment.heartbeat(), Beat::Alive);
@@ -217,12 +222,11 @@ fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
         let pair = &mut attachment.instances()[0].pair;
         assert_eq!(pair.inflight(), 0);
         let sum = echo::put(pair, 7, b"z").expect("put");
-        let mut ok = false;
-        pair.drain(now, 5_000, std::thread::yield_now, |r| {
-            ok = Response::parse(r).verify(7, sum).is_ok();
-        })
-        .expect("answered after the reset");
-        assert!(ok, "the new engine answers the reset rings");
+        assert_eq!(
+            answer(pair, 7, sum),
+            Ok(()),
+            "the new engine answers the reset rings"
+        );
     })
     .expect("started");
     sal.stop().expect("stop");
@@ -236,8 +240,6 @@ fn a_reset_reports_requests_in_flight_as_lost_and_the_rings_serve_again() {
 fn a_failure_takes_effect_before_fail_returns_even_mid_pass() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (_dir, sal) = started_on_one_device("fail-mid-pass");
-    let clock = Instant::now();
-    let now = || clock.elapsed().as_millis() as u64;
     sal.with_attachments(|attachments| {
         let attachment = &mut attachments[0];
         for round in 0..200u64 {
@@ -259,12 +261,11 @@ fn a_failure_takes_effect_before_fail_returns_even_mid_pass() {
             attachment.reset().expect("reset");
             let pair = &mut attachment.instances()[0].pair;
             let sum = echo::put(pair, round, b"z").expect("put");
-            let mut ok = false;
-            pair.drain(now, 5_000, std::thread::yield_now, |r| {
-                ok = Response::parse(r).verify(round, sum).is_ok();
-            })
-            .expect("answered after the reset");
-            assert!(ok, "round {round}: the reset rings serve again");
+            assert_eq!(
+                answer(pair, round, sum),
+                Ok(()),
+                "round {round}: the reset rings serve again"
+            );
         }
     })
     .expect("started");
